@@ -1,1 +1,21 @@
-export {};
+export {
+  PROTOCOL_VERSION, DEFAULT_HOST, DEFAULT_DATA_PORT, DEFAULT_EVENTS_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_LIVENESS,
+  EVENT_TOPIC_PREFIX, CHECKPOINT_TOPIC, DONE_TOPIC, MAX_HEADER_BYTES, CONTROL_MAX_MESSAGE_BYTES, LABEL_MODES,
+  endpoint, batchMessageBudget,
+} from './constants';
+export type {
+  LabelMode, DatasetFingerprint, Hello, Heartbeat, Bye, BatchHeader, BatchMessage, LoaderMessage, Welcome, Assign,
+  Reject, Reset, Malformed, Done, TrainerMessage, EpochMetrics, CheckpointEvent, DoneEvent, TrainerEvent, Decoded,
+} from './messages';
+export { encodeBatch, encodeControl, encodeEvent } from './encode';
+export type { BatchPayload } from './encode';
+export { decodeLoaderMessage, decodeTrainerMessage, decodeEvent } from './decode';
+export { Rejections } from './rejections';
+export { SendQueue } from './send-queue';
+export { ProtocolError } from './errors';
+export type { ProtocolErrorCode } from './errors';
+export { BatchBroker } from './broker';
+export type { BrokerOptions, BrokerStats, ReceivedBatch } from './broker';
+export { BatchWorker } from './worker';
+export type { WorkerOptions, WorkerStats, ProducedBatch } from './worker';
+export { EventPublisher, EventSubscriber } from './events';

@@ -1,0 +1,8 @@
+export type ProtocolErrorCode = 'rejected' | 'bad-endpoint' | 'closed' | 'dataset-mismatch';
+
+export class ProtocolError extends Error {
+  constructor(readonly code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProtocolError';
+  }
+}
