@@ -1,0 +1,79 @@
+// Conv2DBackpropFilter for wasm. dW[kh,kw,:,:] = X_(kh,kw)^T . dY, where X_(kh,kw) is the
+// zero-padded input sliced at filter tap (kh, kw) with the conv's stride: the input rows that
+// meet that tap (same maths as tfjs-backend-cpu/src/kernels/Conv2DBackpropFilter.ts).
+// Speed: wasm's own BatchMatMul is not XNNPACK and is ~5x slower with transposeA, so the
+// product runs through wasm's XNNPACK Conv2D instead: a 1x1 convolution whose "image" is
+// X^T laid out [1, 1, taps*Ci, R] and whose filter is dY as [1, 1, R, Co] gives
+// [1, 1, taps*Ci, Co], i.e. X^T . dY for several taps at once. X is transposed once to
+// channel-major so each tap is a strided slice of contiguous rows.
+import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { assertNHWC, inputPadding } from './conv-info';
+import { WasmOps, type WasmBackendLike } from './wasm-ops';
+
+interface Attrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+/** Upper bound on the floats gathered for one matmul, so the wasm heap stays small at 180x180. */
+const MAX_GATHER_FLOATS = 1 << 24;
+
+export function conv2dBackpropFilterWasm(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Attrs;
+}): TensorInfo {
+  const { inputs: { x, dy }, attrs } = args;
+  assertNHWC(attrs.dataFormat, 'Conv2DBackpropFilter');
+  const ops = new WasmOps(args.backend);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad,
+    attrs.dimRoundingMode, false, 'channelsLast');
+  const { batchSize: n, outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const rows = n * oh * ow;
+  const dyFilter = ops.reshape(dy, [1, 1, rows, co]);
+
+  const xp = ops.padOrCrop(x, [
+    [0, 0],
+    inputPadding(info.inHeight, oh, kh, sh, 1, info.padInfo.top),
+    inputPadding(info.inWidth, ow, kw, sw, 1, info.padInfo.left),
+    [0, 0],
+  ]);
+  const xT = ops.run('Transpose', { x: xp }, { perm: [3, 0, 1, 2] }); // [Ci, N, Hp, Wp]
+  ops.free(xp);
+
+  const tapsPerGroup = Math.max(1, Math.floor(MAX_GATHER_FLOATS / (ci * rows)));
+  const products: TensorInfo[] = [];
+  let group: TensorInfo[] = [];
+  const flush = (): void => {
+    const gathered = ops.concat(group, 0); // [g*Ci, N, OH, OW]
+    ops.free(...group);
+    group = [];
+    const image = ops.reshape(gathered, [1, 1, gathered.shape[0] as number, rows]);
+    products.push(ops.run('Conv2D', { x: image, filter: dyFilter }, {
+      strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1],
+    }));
+    ops.free(gathered, image);
+  };
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      group.push(ops.channelMajorSlice(xT, i, j, oh, ow, sh, sw));
+      if (group.length === tapsPerGroup) flush();
+    }
+  }
+  if (group.length > 0) flush();
+  ops.free(xT, dyFilter);
+  const all = ops.concat(products, 2); // [1, 1, taps*Ci, Co]
+  ops.free(...products);
+  const out = ops.reshape(all, [kh, kw, ci, co]);
+  ops.free(all);
+  return out;
+}
+
+export const conv2dBackpropFilterConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropFilterWasm as unknown as KernelFunc,
+};

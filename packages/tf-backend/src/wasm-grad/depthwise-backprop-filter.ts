@@ -1,0 +1,62 @@
+// DepthwiseConv2dNativeBackpropFilter for wasm: for each filter tap (kh, kw),
+// dW[kh,kw,c,q] = sum over batch and output positions of X_(kh,kw)[.., c] * dY[.., c*m+q],
+// with X_(kh,kw) the padded input sliced at the tap's offset with the conv's stride; the
+// product is reduced with the average-pool trick of spatial-sum.ts.
+// Reference maths: tfjs-backend-cpu/src/kernels/DepthwiseConv2dNativeBackpropFilter.ts.
+import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { inputPadding } from './conv-info';
+import { batchSpatialReduce } from './spatial-sum';
+import { WasmOps, type WasmBackendLike } from './wasm-ops';
+
+interface Attrs {
+  strides: [number, number] | number;
+  dilations: [number, number] | number;
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+export function depthwiseBackpropFilterWasm(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Attrs;
+}): TensorInfo {
+  const { inputs: { x, dy }, attrs } = args;
+  const ops = new WasmOps(args.backend);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides,
+    attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, true);
+  const { batchSize: n, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dw } = info;
+  const m = info.outChannels / c;
+
+  const xp = ops.padOrCrop(x, [
+    [0, 0],
+    inputPadding(info.inHeight, oh, kh, sh, dh, info.padInfo.top),
+    inputPadding(info.inWidth, ow, kw, sw, dw, info.padInfo.left),
+    [0, 0],
+  ]);
+  const dy5 = ops.reshape(dy, [n, oh, ow, c, m]);
+  const taps: TensorInfo[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const xs = ops.spatialSlice(xp, i * dh, j * dw, oh, ow, sh, sw);
+      const x5 = ops.reshape(xs, [n, oh, ow, c, 1]);
+      const prod = ops.run('Multiply', { a: x5, b: dy5 });
+      const prod4 = ops.reshape(prod, [n, oh, ow, c * m]);
+      taps.push(batchSpatialReduce(ops, prod4, 'sum'));
+      ops.free(xs, x5, prod, prod4);
+    }
+  }
+  ops.free(xp, dy5);
+  const stacked = ops.concat(taps, 0);
+  ops.free(...taps);
+  const out = ops.reshape(stacked, [kh, kw, c, m]);
+  ops.free(stacked);
+  return out;
+}
+
+export const depthwiseBackpropFilterConfig: KernelConfig = {
+  kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: depthwiseBackpropFilterWasm as unknown as KernelFunc,
+};

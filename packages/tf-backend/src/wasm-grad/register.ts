@@ -1,0 +1,40 @@
+// Registers the gradient kernels tfjs-backend-wasm 4.22 lacks (tfjs issue 8474) so conv nets
+// train on wasm, and replaces its scalar-loop Conv2DBackpropInput with an XNNPACK-backed one,
+// its transposing Sum/Mean over NHWC batch/spatial axes with average pools, and the core
+// BatchNorm gradient with a tile-free one (see each file for measurements).
+// Idempotent: initBackend and tests may both call it.
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
+import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter';
+import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
+import { registerBatchNormGradient } from './batch-norm-grad';
+import { makeReductionConfig } from './reductions';
+
+export const wasmGradientKernels: readonly KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  depthwiseBackpropInputConfig,
+  depthwiseBackpropFilterConfig,
+];
+
+let reductionConfigs: KernelConfig[] | undefined;
+
+/**
+ * Registers the kernels above, the faster Sum/Mean wrappers and the tile-free BatchNorm gradient.
+ * Returns the kernel names it (re)registered now; a second call is a no-op returning [].
+ * Must run after tfjs-backend-wasm is imported (its kernels are what the wrappers fall back to).
+ */
+export function registerWasmGradientKernels(): string[] {
+  const done: string[] = [];
+  reductionConfigs ??= [makeReductionConfig('Sum'), makeReductionConfig('Mean')];
+  registerBatchNormGradient();
+  for (const config of [...wasmGradientKernels, ...reductionConfigs]) {
+    const present = getKernel(config.kernelName, 'wasm');
+    if (present?.kernelFunc === config.kernelFunc) continue;
+    if (present != null) unregisterKernel(config.kernelName, 'wasm');
+    registerKernel(config);
+    done.push(config.kernelName);
+  }
+  return done;
+}
