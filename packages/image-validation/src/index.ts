@@ -1,1 +1,12 @@
-export {};
+export { inspect } from './inspect';
+export { scan } from './scan';
+export { quarantine, restore, deleteFiles, readManifest, MANIFEST_NAME } from './quarantine';
+export type { QuarantineResult, RestoreResult } from './quarantine';
+export { formatSummary, reportJson, writeJsonReport } from './summary';
+export { validateCommand, runValidate, EXIT } from './command';
+export type { ValidateArgs } from './command';
+export { defaultCacheDir } from './cache';
+export { ValidationError } from './errors';
+export type { ValidationErrorCode } from './errors';
+export { CATEGORIES, POLICIES, DEFAULT_MAX_PIXELS } from './types';
+export type { Category, Policy, Facts, Verdict, InspectOptions, ScanOptions, ScanReport, ScanSummary, ClassSummary } from './types';
