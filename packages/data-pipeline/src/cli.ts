@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/** `pawpipe-data`: split, show, show-augmented. Exit codes: see cli/exit-codes.ts and the README. */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { showAugmentedCommand } from './cli/show-augmented-command';
+import { showCommand } from './cli/show-command';
+import { splitCommand } from './cli/split-command';
+import { EXIT } from './cli/exit-codes';
+
+void yargs(hideBin(process.argv))
+  .scriptName('pawpipe-data')
+  .command(splitCommand)
+  .command(showCommand)
+  .command(showAugmentedCommand)
+  .demandCommand(1, 'Name a command: split, show or show-augmented (see --help)')
+  .strict()
+  .fail((msg, err) => {
+    process.stderr.write(`pawpipe-data: ${msg ?? err?.message ?? 'bad usage'} (see --help)\n`);
+    process.exit(err && !msg ? EXIT.internal : EXIT.usage);
+  })
+  .help()
+  .parseAsync();

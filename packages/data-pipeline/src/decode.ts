@@ -1,0 +1,42 @@
+/**
+ * File to interleaved RGB uint8, the way Keras' `tf.image.decode_image(channels=3,
+ * expand_animations=False)` sees it: greyscale spread to 3 channels, alpha dropped (not
+ * composited), CMYK converted, first GIF frame, no EXIF rotation. sharp (libvips) decodes
+ * everything except BMP, which libvips lacks: bmp-ts decodes that.
+ */
+import { promises as fs } from 'node:fs';
+import sharp from 'sharp';
+import { decode as decodeBmp } from 'bmp-ts';
+import type { RawImage } from './resize';
+
+export async function decodeRgb(file: string): Promise<RawImage> {
+  const buf = await fs.readFile(file);
+  return decodeRgbBuffer(buf);
+}
+
+export async function decodeRgbBuffer(buf: Buffer): Promise<RawImage> {
+  if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) return bmpToRgb(buf);
+  // failOn 'truncated': TensorFlow refuses truncated JPEGs but decodes files with mere
+  // libjpeg warnings (e.g. extraneous bytes before a marker), which sharp's default rejects.
+  const { data, info } = await sharp(buf, { failOn: 'truncated', pages: 1 })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
+}
+
+function bmpToRgb(buf: Buffer): RawImage {
+  // toRGBA gives R, G, B, A per pixel; alpha is dropped as decode_bmp(channels=3) does.
+  const bmp = decodeBmp(buf, { toRGBA: true });
+  const n = bmp.width * bmp.height;
+  const out = new Uint8Array(n * 3);
+  const src = bmp.data;
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    out[i * 3] = src[j]!;
+    out[i * 3 + 1] = src[j + 1]!;
+    out[i * 3 + 2] = src[j + 2]!;
+  }
+  return { data: out, width: bmp.width, height: bmp.height, channels: 3 };
+}

@@ -1,0 +1,106 @@
+/**
+ * Decoded-and-resized images, like tf.data's `.cache()`: in memory up to a byte bound (least
+ * recently used first out), optionally also on disk as raw files. Keys name the file identity
+ * (absolute path, size, mtime) and the preparation (size, interpolation, crop), so a changed
+ * file is simply a new key and is decoded again.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { DataPipelineError } from './errors';
+
+export interface CacheOptions {
+  /** Bytes of images kept in memory (default 512 MiB; 0 keeps none). */
+  memoryBytes?: number;
+  /** A folder for raw image files that outlive the process (off by default). */
+  dir?: string;
+}
+
+export interface CacheStats {
+  memoryHits: number;
+  diskHits: number;
+  misses: number;
+  entries: number;
+  bytes: number;
+  evictions: number;
+}
+
+export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
+
+export class ImageCache {
+  private readonly mem = new Map<string, Uint8Array>();
+  private readonly maxBytes: number;
+  private readonly dir: string | undefined;
+  private dirReady: Promise<void> | undefined;
+  readonly stats: CacheStats = { memoryHits: 0, diskHits: 0, misses: 0, entries: 0, bytes: 0, evictions: 0 };
+
+  constructor(opts: CacheOptions = {}) {
+    this.maxBytes = opts.memoryBytes ?? DEFAULT_CACHE_BYTES;
+    if (!(this.maxBytes >= 0)) throw new DataPipelineError('bad-argument', `\`cache.memoryBytes\` must be >= 0, received: ${this.maxBytes}`);
+    this.dir = opts.dir === undefined ? undefined : path.resolve(opts.dir);
+  }
+
+  static key(parts: { file: string; size: number; mtimeMs: number; height: number; width: number; interpolation: string; crop: boolean }): string {
+    return [parts.file, parts.size, parts.mtimeMs, `${parts.height}x${parts.width}`, parts.interpolation, parts.crop ? 'crop' : 'stretch'].join('\0');
+  }
+
+  async get(key: string, expectedBytes: number): Promise<Uint8Array | undefined> {
+    const hit = this.mem.get(key);
+    if (hit) {
+      this.mem.delete(key); // re-insert: Map order is the LRU order
+      this.mem.set(key, hit);
+      this.stats.memoryHits++;
+      return hit;
+    }
+    if (this.dir) {
+      const buf = await fs.readFile(this.diskPath(key)).catch(() => undefined);
+      if (buf && buf.length === expectedBytes) {
+        this.stats.diskHits++;
+        const data = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+        this.remember(key, data);
+        return data;
+      }
+    }
+    this.stats.misses++;
+    return undefined;
+  }
+
+  async set(key: string, data: Uint8Array): Promise<void> {
+    this.remember(key, data);
+    if (this.dir) {
+      this.dirReady ??= fs.mkdir(this.dir, { recursive: true }).then(
+        () => undefined,
+        (cause: unknown) => {
+          throw new DataPipelineError('cache-error', `Cannot create the cache folder ${this.dir}: choose another with cache.dir`, { path: this.dir, cause });
+        },
+      );
+      await this.dirReady;
+      const file = this.diskPath(key);
+      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      await fs.writeFile(tmp, data);
+      await fs.rename(tmp, file); // readers never see half a file
+    }
+  }
+
+  private remember(key: string, data: Uint8Array): void {
+    if (data.length > this.maxBytes) return;
+    const old = this.mem.get(key);
+    if (old) {
+      this.stats.bytes -= old.length;
+      this.mem.delete(key);
+    }
+    this.mem.set(key, data);
+    this.stats.bytes += data.length;
+    for (const [k, v] of this.mem) {
+      if (this.stats.bytes <= this.maxBytes) break;
+      this.mem.delete(k);
+      this.stats.bytes -= v.length;
+      this.stats.evictions++;
+    }
+    this.stats.entries = this.mem.size;
+  }
+
+  private diskPath(key: string): string {
+    return path.join(this.dir!, `${createHash('sha1').update(key).digest('hex')}.rgb`);
+  }
+}
