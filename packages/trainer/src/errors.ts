@@ -1,0 +1,8 @@
+export type TrainerErrorCode = 'no-checkpoint' | 'bad-checkpoint' | 'checkpoint-exists' | 'mismatch' | 'bad-batch';
+
+export class TrainerError extends Error {
+  constructor(readonly code: TrainerErrorCode, message: string, readonly path?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TrainerError';
+  }
+}
