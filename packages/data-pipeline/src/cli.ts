@@ -15,7 +15,8 @@ void yargs(hideBin(process.argv))
   .demandCommand(1, 'Name a command: split, show or show-augmented (see --help)')
   .strict()
   .fail((msg, err) => {
-    process.stderr.write(`pawpipe-data: ${msg ?? err?.message ?? 'bad usage'} (see --help)\n`);
+    const text = (msg ?? err?.message ?? 'bad usage').replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`pawpipe-data: ${text} (see --help)\n`);
     process.exit(err && !msg ? EXIT.internal : EXIT.usage);
   })
   .help()

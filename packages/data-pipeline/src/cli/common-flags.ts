@@ -15,12 +15,17 @@ export interface DataFlags {
 
 export function dataFlags<T>(y: Argv<T>): Argv<T & DataFlags> {
   return y
-    .option('data-dir', { type: 'string', demandOption: true, describe: 'Folder with one subfolder of images per class' })
+    .option('data-dir', { type: 'string', demandOption: true, describe: 'Folder with one subfolder of images per class', coerce: lastValue })
     .option('seed', { type: 'number', default: 1337, describe: 'Shuffle seed (numpy RandomState, as Keras uses)' })
     .option('validation-split', { type: 'number', default: 0.2, describe: 'Fraction held out for validation (0: no split)' })
     .option('class-names', { type: 'string', array: true, describe: 'Classes in this order (default: sorted subfolders)' })
     .option('validate', { type: 'boolean', default: true, describe: 'Leave out files image-validation flags (--no-validate to keep all)' })
     .option('report', { type: 'string', describe: 'Where to write the JSON list of left-out files' }) as unknown as Argv<T & DataFlags>;
+}
+
+/** A flag given twice counts once, the last one winning (yargs would make it an array). */
+export function lastValue<T>(v: T | T[]): T {
+  return Array.isArray(v) ? v[v.length - 1]! : v;
 }
 
 export interface ImageFlags {

@@ -16,7 +16,7 @@ export const splitCommand: CommandModule<object, SplitArgs> = {
   describe: "Print Keras' training/validation split of a folder (same files, same order as image_dataset_from_directory)",
   builder: (y: Argv) =>
     dataFlags(y)
-      .option('subset', { type: 'string', choices: ['training', 'validation', 'both'] as const, describe: 'Which part to print (default: both)' })
+      .option('subset', { type: 'string', describe: 'training, validation or both (default: both)' })
       .option('shuffle', { type: 'boolean', default: true, describe: 'Shuffle as Keras does (--no-shuffle keeps the sorted order)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print {"classNames", "training", "validation"} as JSON (Python json.dumps format)' })
       .example('$0 split --data-dir data/PetImages --seed 1337 --validation-split 0.2 --json', 'the split Keras makes, to diff with Python')
