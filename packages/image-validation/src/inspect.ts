@@ -198,9 +198,11 @@ async function fullPolicy(file: string, l: Loaded, maxPixels: number, strict: bo
   if (bad) return bad;
   const f = l.facts.format;
   const name = formatName(f);
-  const header = await readHeader(file, l, true);
+  // The size comes from the header alone, before any walking or decoding (decompression bombs).
+  const first = await readHeader(file, l, false);
   const big = tooLarge(l, maxPixels);
   if (big) return verdict(file, 'too-large', big, l.facts);
+  const header = f === 'jpeg' || f === 'png' ? await readHeader(file, l, true) : first;
   let warning = header.warning;
   if (!DECODABLE.has(f)) {
     return verdict(file, 'unsupported', `${name} image: not decoded here, and TensorFlow's decode_image cannot read it`, l.facts);

@@ -231,6 +231,8 @@ export function walkScan(
       }
     }
     sinceRestart++;
+    // Out of data: stop now rather than decode zeros for the rest of a (maybe gigantic) frame.
+    if (r.atMarker && r.ranDry()) return { end: r.pos, leftoverBytes: 0, problem: 'premature end of data segment' };
   }
   if (r.ranDry()) return { end: r.pos, leftoverBytes: 0, problem: 'premature end of data segment' };
   return { end: r.pos, leftoverBytes: r.alignedLeftoverBytes() };
