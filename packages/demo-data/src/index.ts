@@ -1,1 +1,8 @@
-export {};
+export { generateDemoData, readDemoManifest, MANIFEST_NAME, DEFAULTS } from './generate';
+export type { DemoOptions, DemoResult, DemoManifest } from './generate';
+export { defaultDemoDir, ensureDemoData } from './demo-dir';
+export type { PlantedFile } from './planted';
+export { DemoDataError } from './errors';
+export type { DemoDataErrorCode } from './errors';
+export { SHAPES } from './shapes';
+export type { Shape } from './shapes';
