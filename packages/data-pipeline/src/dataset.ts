@@ -293,7 +293,6 @@ class FolderDataset implements ImageDataset {
     const paths: string[] = [];
     const skipped: string[] = [];
     const skippedReasons: string[] = [];
-    let scratch: Uint8Array | undefined;
     let n = 0;
     loaded.forEach((l, k) => {
       // Draw for every slot, loaded or not, so one broken file does not shift the others' draws.
@@ -305,8 +304,7 @@ class FolderDataset implements ImageDataset {
       }
       const slot = images.subarray(n * imageBytes, (n + 1) * imageBytes);
       if (aug) {
-        scratch ??= new Uint8Array(imageBytes);
-        applyAugmentation(l.data, slot, scratch, w, h, aug);
+        applyAugmentation(l.data, slot, w, h, aug);
       } else {
         slot.set(l.data);
       }
@@ -368,19 +366,12 @@ class FolderDataset implements ImageDataset {
   }
 }
 
-/** Flip (into scratch) then rotate (into slot), the order of Keras' RandomFlip → RandomRotation. */
-function applyAugmentation(src: Uint8Array, slot: Uint8Array, scratch: Uint8Array, w: number, h: number, aug: ImageAugmentation): void {
-  const flips = aug.flipHorizontal || aug.flipVertical;
+/** Keras' RandomFlip then RandomRotation; one pass when rotating (flips folded into the matrix). */
+function applyAugmentation(src: Uint8Array, slot: Uint8Array, w: number, h: number, aug: ImageAugmentation): void {
   if (aug.angle === 0) {
     slot.set(src);
-    if (flips) flipImage(slot, w, h, 3, aug.flipHorizontal, aug.flipVertical);
+    if (aug.flipHorizontal || aug.flipVertical) flipImage(slot, w, h, 3, aug.flipHorizontal, aug.flipVertical);
     return;
   }
-  let from = src;
-  if (flips) {
-    scratch.set(src);
-    flipImage(scratch, w, h, 3, aug.flipHorizontal, aug.flipVertical);
-    from = scratch;
-  }
-  rotateImage(from, w, h, 3, aug.angle, slot);
+  rotateImage(src, w, h, 3, aug.angle, slot, aug.flipHorizontal, aug.flipVertical);
 }
