@@ -1,1 +1,3 @@
-export {};
+export { Predictor, resolveModelDir, sentence, PredictError } from './predict';
+export type { Prediction, PredictFailure } from './predict';
+export { predictCommand, PREDICT_EXIT } from './predict-command';

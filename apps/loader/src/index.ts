@@ -1,1 +1,2 @@
-export {};
+export { Loader, augmentTag, defaultLoaderId } from './loader';
+export type { LoaderConfig, AugmentPlacement } from './loader';

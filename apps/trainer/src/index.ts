@@ -1,1 +1,2 @@
-export {};
+export { TrainerApp, RUN_FILES } from './trainer-app';
+export type { TrainerConfig, TrainSummary } from './trainer-app';

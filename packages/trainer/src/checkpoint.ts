@@ -32,6 +32,8 @@ export interface CheckpointMeta {
   /** training metrics of this epoch (epoch means) */
   metrics: { loss: number; accuracy: number };
   optimizer: { className: string; learningRate: number };
+  /** BatchNormalization moving-average momentum the model was built with */
+  batchNormMomentum?: number;
   savedAt: string;
 }
 

@@ -67,6 +67,9 @@ export async function fit(opts: FitOptions): Promise<EpochResult[]> {
       steps++;
       await opts.onBatch?.(batch);
       opts.progress?.step(steps, { loss: lossSum / images, accuracy: accSum / images });
+      // A training step resolves through microtasks only: without a turn of the event loop here,
+      // sockets (heartbeats, incoming batches) and timers would starve while batches are buffered.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const result: EpochResult = {
       epoch, loss: lossSum / Math.max(1, images), accuracy: accSum / Math.max(1, images), steps, images,

@@ -18,3 +18,4 @@ export type { CurvePoint } from './charts';
 export { appendLineSynced, readJsonl, writeFileSynced, fsyncDir, fsyncFile } from './fsync';
 export { TrainerError } from './errors';
 export type { TrainerErrorCode } from './errors';
+export { withBatchNormMomentum } from './batch-norm';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '@pawpipe/tf-backend';
 import {
-  KerasProgress, compileForClasses, evaluate, fit, latestCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint,
+  KerasProgress, compileForClasses, evaluate, fit, latestCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint, withBatchNormMomentum,
 } from '../src';
 import type { CheckpointMeta } from '../src';
 import { batchesOf, tinyModel } from './helpers';
@@ -105,4 +105,14 @@ test('evaluate: loss and accuracy of a known model, confusion matrix rows are tr
   expect(r.accuracy).toBeCloseTo(0.5, 5);
   expect(r.confusion).toEqual([[12, 0], [12, 0]]);
   model.dispose();
+});
+
+test('withBatchNormMomentum rebuilds the model with the new momentum on every BatchNormalization layer', async () => {
+  const m = await withBatchNormMomentum(tinyModel(), 0.9);
+  const bn = m.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+  expect(bn).toHaveLength(1);
+  expect(bn[0]?.getConfig().momentum).toBe(0.9);
+  expect(m.outputs[0]?.shape).toEqual([null, 1]);
+  await expect(withBatchNormMomentum(m, 1.5)).rejects.toThrow(/momentum/);
+  m.dispose();
 });

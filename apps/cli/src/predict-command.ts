@@ -1,0 +1,38 @@
+import type { CommandModule } from 'yargs';
+import { initBackend } from '@pawpipe/tf-backend';
+import { Predictor, sentence } from './predict';
+import type { Prediction, PredictFailure } from './predict';
+
+/** Exit codes of `predict`: 0 every image predicted, 2 bad flag or model folder, 3 some image(s) refused (reason printed). */
+export const PREDICT_EXIT = { ok: 0, usage: 2, badImage: 3 } as const;
+
+interface PredictArgs { model: string; images: string[]; json: boolean; top: number; backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu' }
+
+export const predictCommand: CommandModule<object, PredictArgs> = {
+  command: 'predict <images..>',
+  describe: 'classify images with a trained checkpoint',
+  builder: (y) => y
+    .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image files' })
+    .option('model', { type: 'string', demandOption: true, describe: 'a checkpoint folder (save_at_N, best) or a run folder (uses best/)' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout' })
+    .option('top', { type: 'number', default: 3, describe: 'classes listed when there are more than two' })
+    .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const })
+    .example('$0 predict --model runs/demo data/demo/Cat/1.jpg', 'This image is 84.34 percent cat and 15.66 percent dog.') as never,
+  handler: async (args) => {
+    await initBackend(args.backend);
+    const predictor = await Predictor.open(args.model);
+    const results: Array<Prediction | PredictFailure> = [];
+    for (const file of args.images) results.push(await predictor.predict(file));
+    predictor.dispose();
+    const failed = results.filter((r): r is PredictFailure => 'error' in r);
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ model: predictor.dir, classNames: predictor.meta.classNames, results }, null, 2)}\n`);
+    } else {
+      for (const r of results) {
+        if ('error' in r) process.stderr.write(`${r.path}: ${r.error}\n`);
+        else process.stdout.write(`${args.images.length > 1 ? `${r.path}: ` : ''}${sentence(r, predictor.meta.classNames, args.top)}\n`);
+      }
+    }
+    process.exitCode = failed.length > 0 ? PREDICT_EXIT.badImage : PREDICT_EXIT.ok;
+  },
+};

@@ -1,0 +1,84 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { tf } from '@pawpipe/tf-backend';
+import '@pawpipe/model'; // registers RandomFlip/RandomRotation, needed to load Option-1 checkpoints
+import { decodeRgb, resizeImage } from '@pawpipe/data-pipeline';
+import { inspect } from '@pawpipe/image-validation';
+import { latestCheckpoint, loadCheckpoint, readMeta } from '@pawpipe/trainer';
+import type { CheckpointMeta } from '@pawpipe/trainer';
+
+export class PredictError extends Error {
+  constructor(readonly code: 'no-model' | 'bad-image', message: string, readonly path?: string) {
+    super(message);
+    this.name = 'PredictError';
+  }
+}
+
+export interface Prediction {
+  path: string;
+  /** every class with its probability, most likely first */
+  classes: Array<{ name: string; probability: number }>;
+}
+export interface PredictFailure { path: string; error: string }
+
+/**
+ * Which checkpoint a --model path means: a checkpoint folder itself (meta.json inside), or a run
+ * folder (its `best`, else its newest checkpoint).
+ */
+export async function resolveModelDir(dir: string): Promise<string> {
+  const has = (p: string) => fs.stat(p).then(() => true, () => false);
+  if (await has(path.join(dir, 'meta.json'))) return dir;
+  if (await has(path.join(dir, 'best', 'meta.json'))) return path.join(dir, 'best');
+  const latest = await latestCheckpoint(path.join(dir, 'checkpoints'));
+  if (latest) return latest.dir;
+  throw new PredictError('no-model', `${dir} is neither a checkpoint (meta.json + model.json) nor a run folder with best/ or checkpoints/save_at_N`, dir);
+}
+
+export class Predictor {
+  private constructor(readonly dir: string, readonly meta: CheckpointMeta, private readonly model: tf.LayersModel) {}
+
+  static async open(dir: string): Promise<Predictor> {
+    const resolved = await resolveModelDir(dir);
+    await readMeta(resolved);
+    const { meta, model } = await loadCheckpoint(resolved);
+    return new Predictor(resolved, meta, model);
+  }
+
+  /** Validate (the validator's reason if the file cannot be used), decode, resize, predict. */
+  async predict(file: string): Promise<Prediction | PredictFailure> {
+    const verdict = await inspect(file, { policy: 'decode' }).catch((e: Error) => ({ flagged: true, reason: e.message }));
+    if (verdict.flagged) return { path: file, error: verdict.reason };
+    let pixels: Uint8Array;
+    try {
+      const img = await decodeRgb(file);
+      const [h, w] = this.meta.imageSize;
+      pixels = resizeImage(img, h, w, 'bilinear');
+    } catch (e) {
+      return { path: file, error: `cannot decode: ${(e as Error).message}` };
+    }
+    const [h, w] = this.meta.imageSize;
+    const probs = tf.tidy(() => (this.model.predict(tf.tensor4d(Float32Array.from(pixels), [1, h, w, 3])) as tf.Tensor).dataSync());
+    const names = this.meta.classNames;
+    // Two classes: one sigmoid unit, P(second class), as in the Keras example's `score`.
+    const p = names.length === 2 ? [1 - (probs[0] as number), probs[0] as number] : Array.from(probs);
+    const classes = names.map((name, i) => ({ name, probability: p[i] as number })).sort((a, b) => b.probability - a.probability);
+    return { path: file, classes };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/**
+ * The Keras example's sentence: "This image is 84.34 percent cat and 15.66 percent dog."
+ * (class order as in the checkpoint for two classes; the top `top` classes, most likely first, otherwise).
+ */
+export function sentence(pred: Prediction, classNames: string[], top = 3): string {
+  const pct = (x: number) => `${(100 * x).toFixed(2)} percent ${''}`;
+  const parts = classNames.length === 2
+    ? classNames.map((n) => `${pct((pred.classes.find((c) => c.name === n) as { probability: number }).probability)}${n.toLowerCase()}`)
+    : pred.classes.slice(0, top).map((c) => `${pct(c.probability)}${c.name.toLowerCase()}`);
+  const list = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+  return `This image is ${list}.`;
+}

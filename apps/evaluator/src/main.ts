@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { defaultDemoDir } from '@pawpipe/demo-data';
+import { DEFAULT_EVENTS_PORT, endpoint } from '@pawpipe/protocol';
+import { EVAL_FILES, EvaluatorApp } from './evaluator-app';
+
+/** Exit codes: 0 done, 1 unexpected error, 2 bad flag, data folder or checkpoint, 130/143 interrupted. */
+const EXIT = { usage: 2 } as const;
+
+function log(line: string): void {
+  process.stderr.write(`evaluator: ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('pawpipe-evaluator')
+    .usage('$0 [options]\n\nScore every checkpoint of a run on the validation subset; keep the best; draw the curves and the confusion matrix.')
+    .option('run-dir', { type: 'string', default: 'runs/default', describe: 'the trainer\'s run folder (checkpoints/ inside)' })
+    .option('data-dir', { type: 'string', default: defaultDemoDir(), defaultDescription: 'the demo data folder', describe: 'the folder the loaders train on (its validation subset is used)' })
+    .option('events', { type: 'string', default: endpoint('127.0.0.1', DEFAULT_EVENTS_PORT), describe: 'the trainer\'s event endpoint' })
+    .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const })
+    .option('batch-size', { type: 'number', default: 32 })
+    .option('follow', { type: 'boolean', default: true, describe: 'wait for new checkpoints until the run ends (--no-follow: score what is there, exit)' })
+    .option('poll-ms', { type: 'number', default: 2000, describe: 'folder scan interval' })
+    .example('$0 --run-dir runs/demo', 'follow the demo run')
+    .example('$0 --run-dir runs/pets --data-dir PetImages --no-follow', 'score every checkpoint already saved')
+    .check((a) => {
+      if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 1) throw new Error('--batch-size must be a positive integer');
+      if (!/^tcp:\/\/.+:\d+$/.test(a.events)) throw new Error('--events must look like tcp://HOST:PORT');
+      return true;
+    })
+    .strict()
+    .help()
+    .fail((msg, err) => {
+      process.stderr.write(`pawpipe-evaluator: ${msg ?? err?.message}\nRun with --help for the options.\n`);
+      process.exit(EXIT.usage);
+    })
+    .parseAsync();
+
+  const runDir = path.resolve(argv['run-dir']);
+  const app = new EvaluatorApp({
+    runDir, dataDir: path.resolve(argv['data-dir']), events: argv.events, backend: argv.backend, batchSize: argv['batch-size'],
+    follow: argv.follow, pollMs: argv['poll-ms'], log,
+  });
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      log(`${signal}: closing`);
+      void app.stop().finally(() => process.exit(code));
+    });
+  }
+  const records = await app.run();
+  await app.stop();
+  const best = records.reduce<(typeof records)[number] | null>((b, r) => (!b || r.val_loss < b.val_loss ? r : b), null);
+  if (best) {
+    log(`best: epoch ${best.epoch}, val_loss ${best.val_loss.toFixed(4)}, val_accuracy ${best.val_accuracy.toFixed(4)}`);
+    log(`best model:       ${path.join(runDir, EVAL_FILES.best)}`);
+    log(`curves:           ${path.join(runDir, EVAL_FILES.curves)}`);
+    log(`confusion matrix: ${path.join(runDir, EVAL_FILES.confusionPng)}`);
+    log(`report:           ${path.join(runDir, EVAL_FILES.report)}`);
+  } else {
+    log('no checkpoint to score');
+  }
+}
+
+function report(e: unknown): void {
+  const err = e as Error & { code?: string };
+  if (err && typeof err.code === 'string' && err.name !== 'Error') {
+    log(err.message);
+    process.exit(EXIT.usage);
+  }
+  log(`unexpected error: ${err?.stack ?? String(e)}`);
+  process.exit(1);
+}
+
+main().then(() => process.exit(0), report);

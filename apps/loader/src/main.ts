@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { defaultDemoDir } from '@pawpipe/demo-data';
+import { DEFAULT_DATA_PORT, DEFAULT_HEARTBEAT_MS, ProtocolError, endpoint } from '@pawpipe/protocol';
+import { Loader, defaultLoaderId } from './loader';
+import type { AugmentPlacement } from './loader';
+
+/** Exit codes: 0 trained to the end, 1 unexpected error, 2 bad flag or data folder, 3 refused by the trainer, 130/143 interrupted. */
+const EXIT = { usage: 2, refused: 3 } as const;
+
+function log(line: string): void {
+  process.stderr.write(`loader: ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('pawpipe-loader')
+    .usage('$0 [options]\n\nIndex and validate a folder of images, then stream augmented training batches to the trainer over ZeroMQ.')
+    .option('data-dir', { type: 'string', describe: 'folder with one subfolder per class', default: defaultDemoDir(), defaultDescription: 'the demo data folder' })
+    .option('ensure-demo', { type: 'boolean', default: false, describe: 'generate the demo data set into --data-dir first if it is missing' })
+    .option('image-size', { type: 'number', default: 180, describe: 'height and width images are resized to' })
+    .option('batch-size', { type: 'number', default: 32 })
+    .option('seed', { type: 'number', default: 1337, describe: 'shuffle/split/augmentation seed (as in the Keras example)' })
+    .option('validation-split', { type: 'number', default: 0.2 })
+    .option('augment', { choices: ['loader', 'model', 'none'] as const, default: 'loader' as const, describe: 'where augmentation runs: here (Option 2, CPU), inside the model (Option 1, GPU), or nowhere' })
+    .option('flip', { choices: ['horizontal', 'vertical', 'horizontal_and_vertical'] as const, default: 'horizontal' as const })
+    .option('rotation', { type: 'number', default: 0.1, describe: 'RandomRotation factor (fraction of 2π)' })
+    .option('trainer', { type: 'string', describe: 'trainer data endpoint', default: endpoint('127.0.0.1', DEFAULT_DATA_PORT) })
+    .option('loader-id', { type: 'string', describe: 'stable name of this loader (a restart with the same id takes over its work at once)', default: defaultLoaderId(), defaultDescription: 'host-pid' })
+    .option('window', { type: 'number', default: 4, describe: 'prefetch window: most batches outstanding (credit)' })
+    .option('concurrency', { type: 'number', default: 2, describe: 'batches prepared at once' })
+    .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS })
+    .example('$0 --ensure-demo --image-size 48', 'serve the demo data at 48x48 to a trainer on this machine')
+    .example('$0 --data-dir PetImages --image-size 180 --trainer tcp://10.0.0.5:5555', 'the Kaggle folder, to a trainer elsewhere')
+    .check((a) => {
+      if (!Number.isInteger(a['image-size']) || a['image-size'] < 8) throw new Error('--image-size must be an integer >= 8');
+      if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 1) throw new Error('--batch-size must be a positive integer');
+      if (!Number.isInteger(a.window) || a.window < 1 || a.window > 1024) throw new Error('--window must be an integer in [1, 1024]');
+      if (!Number.isInteger(a.concurrency) || a.concurrency < 1) throw new Error('--concurrency must be a positive integer');
+      if (!(a['validation-split'] > 0 && a['validation-split'] < 1)) throw new Error('--validation-split must be in (0, 1)');
+      if (!/^tcp:\/\/.+:\d+$/.test(a.trainer)) throw new Error('--trainer must look like tcp://HOST:PORT');
+      return true;
+    })
+    .strict()
+    .help()
+    .fail((msg, err) => {
+      process.stderr.write(`pawpipe-loader: ${msg ?? err?.message}\nRun with --help for the options.\n`);
+      process.exit(EXIT.usage);
+    })
+    .parseAsync();
+
+  const loader = new Loader({
+    dataDir: path.resolve(argv['data-dir']), ensureDemo: argv['ensure-demo'], imageSize: [argv['image-size'], argv['image-size']],
+    batchSize: argv['batch-size'], seed: argv.seed, validationSplit: argv['validation-split'], augment: argv.augment as AugmentPlacement,
+    flip: argv.flip, rotation: argv.rotation, trainer: argv.trainer, loaderId: argv['loader-id'], window: argv.window,
+    concurrency: argv.concurrency, heartbeatMs: argv['heartbeat-ms'], log,
+  });
+  let stopping = false;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      log(`${signal}: closing`);
+      void loader.stop(signal).finally(() => process.exit(code));
+    });
+  }
+  await loader.start();
+  const reason = await loader.finished();
+  if (stopping) return;
+  const s = loader.stats();
+  log(`trainer says: ${reason}; produced ${s.produced} batches. Bye.`);
+  await loader.stop('done');
+}
+
+function report(e: unknown): void {
+  const err = e as Error & { code?: string; path?: string };
+  if (e instanceof ProtocolError && e.code === 'rejected') {
+    log(`the trainer refused this loader: ${err.message}`);
+    process.exit(EXIT.refused);
+  }
+  // Typed errors from the packages (bad folder, bad options) are one line; anything else is a bug.
+  if (err && typeof err.code === 'string' && err.name !== 'Error') {
+    log(`${err.message}${err.path && !err.message.includes(err.path) ? ` (${err.path})` : ''}`);
+    process.exit(EXIT.usage);
+  }
+  log(`unexpected error: ${err?.stack ?? String(e)}`);
+  process.exit(1);
+}
+
+main().then(() => process.exit(0), report);

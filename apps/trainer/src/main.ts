@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import {
+  DEFAULT_DATA_PORT, DEFAULT_EVENTS_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_HOST, DEFAULT_LIVENESS, endpoint,
+} from '@pawpipe/protocol';
+import { DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE } from '@pawpipe/trainer';
+import { TrainerApp } from './trainer-app';
+
+/** Exit codes: 0 trained to the end, 1 unexpected error, 2 bad flag or checkpoint, 130/143 interrupted. */
+const EXIT = { usage: 2 } as const;
+
+function log(line: string): void {
+  process.stderr.write(`trainer: ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('pawpipe-trainer')
+    .usage('$0 [options]\n\nTrain the mini-Xception on batches streamed by loaders; checkpoint every epoch; publish checkpoint events.')
+    .option('run-dir', { type: 'string', default: 'runs/default', describe: 'folder for checkpoints/, history.jsonl and consumed.jsonl (resumes from it)' })
+    .option('epochs', { type: 'number', default: DEFAULT_EPOCHS })
+    .option('image-size', { type: 'number', default: 180 })
+    .option('batch-size', { type: 'number', default: 32 })
+    .option('learning-rate', { type: 'number', default: DEFAULT_LEARNING_RATE })
+    .option('bn-momentum', { type: 'number', describe: 'BatchNormalization momentum for a new model (default: Keras\' 0.99; 0.9 for short runs, see README)' })
+    .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const })
+    .option('listen', { type: 'string', default: DEFAULT_HOST, describe: 'interface to bind (0.0.0.0 to accept loaders and evaluators from other machines)' })
+    .option('data-port', { type: 'number', default: DEFAULT_DATA_PORT, describe: 'ROUTER port loaders connect to' })
+    .option('events-port', { type: 'number', default: DEFAULT_EVENTS_PORT, describe: 'PUB port for checkpoint events' })
+    .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS })
+    .option('liveness', { type: 'number', default: DEFAULT_LIVENESS, describe: 'missed heartbeats before a loader is declared dead' })
+    .option('max-ahead', { type: 'number', default: 16, describe: 'batches assigned or buffered ahead of training (bounds memory)' })
+    .option('done-grace-ms', { type: 'number', default: 1500, describe: 'after the last epoch, keep telling late loaders DONE this long' })
+    .option('checkpoint-write-delay-ms', { type: 'number', hidden: true, describe: 'fault-injection tests: pause between checkpoint files' })
+    .example('$0 --run-dir runs/demo --image-size 48 --epochs 10', 'the demo job')
+    .example('$0 --run-dir runs/pets --image-size 180 --epochs 50 --listen 0.0.0.0', 'the Kaggle job, loaders on other machines')
+    .check((a) => {
+      for (const k of ['epochs', 'image-size', 'batch-size', 'data-port', 'events-port', 'heartbeat-ms', 'liveness', 'max-ahead'] as const) {
+        if (!Number.isInteger(a[k]) || (a[k] as number) < 1) throw new Error(`--${k} must be a positive integer`);
+      }
+      if (!(a['learning-rate'] > 0)) throw new Error('--learning-rate must be > 0');
+      if (a['bn-momentum'] !== undefined && !(a['bn-momentum'] > 0 && a['bn-momentum'] < 1)) throw new Error('--bn-momentum must be in (0, 1)');
+      return true;
+    })
+    .strict()
+    .help()
+    .fail((msg, err) => {
+      process.stderr.write(`pawpipe-trainer: ${msg ?? err?.message}\nRun with --help for the options.\n`);
+      process.exit(EXIT.usage);
+    })
+    .parseAsync();
+
+  const runDir = path.resolve(argv['run-dir']);
+  const app = new TrainerApp({
+    runDir, epochs: argv.epochs, imageSize: [argv['image-size'], argv['image-size']], batchSize: argv['batch-size'],
+    backend: argv.backend, dataEndpoint: endpoint(argv.listen, argv['data-port']), eventsEndpoint: endpoint(argv.listen, argv['events-port']),
+    learningRate: argv['learning-rate'], bnMomentum: argv['bn-momentum'], heartbeatMs: argv['heartbeat-ms'], liveness: argv.liveness, maxAhead: argv['max-ahead'],
+    doneGraceMs: argv['done-grace-ms'], checkpointWriteDelayMs: argv['checkpoint-write-delay-ms'], out: process.stdout, log,
+  });
+  let stopping = false;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      log(`${signal}: closing sockets; the last complete checkpoint stays in ${app.checkpointsDir}`);
+      void app.stop().finally(() => process.exit(code));
+    });
+  }
+  try {
+    const s = await app.run();
+    const last = s.results[s.results.length - 1];
+    if (last) log(`done: ${s.epochs} epochs; last epoch loss ${last.loss.toFixed(4)}, accuracy ${last.accuracy.toFixed(4)}; waited for data ${(100 * s.waitShare).toFixed(2)}% of the time after epoch 1`);
+    log(`checkpoints: ${s.checkpointsDir}`);
+    log(`history:     ${path.join(runDir, 'history.jsonl')}`);
+  } catch (e) {
+    if (stopping) return;
+    throw e;
+  } finally {
+    await app.stop();
+  }
+}
+
+function report(e: unknown): void {
+  const err = e as Error & { code?: string };
+  if (err && typeof err.code === 'string' && err.name !== 'Error' && !err.stack?.includes('    at Object.<anonymous>')) {
+    log(err.message);
+    process.exit(EXIT.usage);
+  }
+  log(`unexpected error: ${err?.stack ?? String(e)}`);
+  process.exit(1);
+}
+
+main().then(() => process.exit(0), report);

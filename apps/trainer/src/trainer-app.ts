@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { initBackend, tf } from '@pawpipe/tf-backend';
+import { makeModel } from '@pawpipe/model';
+import { BatchBroker, EventPublisher, batchMessageBudget } from '@pawpipe/protocol';
+import type { DatasetFingerprint } from '@pawpipe/protocol';
+import {
+  KerasProgress, appendLineSynced, checkpointName, compileForClasses, fit, latestCheckpoint, loadCheckpoint,
+  saveCheckpoint, staleTemporaries, withBatchNormMomentum, DEFAULT_LEARNING_RATE,
+} from '@pawpipe/trainer';
+import type { CheckpointMeta, EpochResult, ProgressStream } from '@pawpipe/trainer';
+
+export interface TrainerConfig {
+  runDir: string;
+  epochs: number;
+  imageSize: [number, number];
+  batchSize: number;
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  dataEndpoint: string;
+  eventsEndpoint: string;
+  learningRate: number;
+  /** BatchNormalization moving-average momentum for a new model (undefined: the model's, Keras' 0.99) */
+  bnMomentum?: number;
+  heartbeatMs: number;
+  liveness: number;
+  /** batches handed out or buffered ahead of the one being trained on */
+  maxAhead: number;
+  /** how long to keep answering DONE to late loaders after the last epoch */
+  doneGraceMs: number;
+  /** fault-injection hook for tests: pause between checkpoint files */
+  checkpointWriteDelayMs?: number;
+  out: ProgressStream;
+  log: (line: string) => void;
+}
+
+export interface TrainSummary {
+  runId: string;
+  startEpoch: number;
+  epochs: number;
+  results: EpochResult[];
+  checkpointsDir: string;
+  lastCheckpoint: string | null;
+  waitShare: number;
+}
+
+/** File names inside the run folder. */
+export const RUN_FILES = {
+  checkpoints: 'checkpoints',
+  history: 'history.jsonl',
+  consumed: 'consumed.jsonl',
+} as const;
+
+/**
+ * The trainer process: binds the data channel (ROUTER) and the event channel (PUB), waits for
+ * loaders, resumes from the newest complete checkpoint if there is one, trains epoch by epoch,
+ * and after each epoch saves save_at_{epoch}, appends the history and publishes an event.
+ */
+export class TrainerApp {
+  private broker: BatchBroker | null = null;
+  private publisher: EventPublisher | null = null;
+  private stopped = false;
+
+  constructor(private readonly c: TrainerConfig) {}
+
+  get checkpointsDir(): string {
+    return path.join(this.c.runDir, RUN_FILES.checkpoints);
+  }
+
+  async run(): Promise<TrainSummary> {
+    const c = this.c;
+    const backend = await initBackend(c.backend, { log: c.log });
+    await fs.mkdir(this.checkpointsDir, { recursive: true });
+    for (const tmp of await staleTemporaries(this.checkpointsDir)) {
+      // Left by a save that was interrupted (kill -9): never visible as a checkpoint; ours to remove.
+      await fs.rm(tmp, { recursive: true, force: true });
+      c.log(`removed the unfinished checkpoint ${path.basename(tmp)}`);
+    }
+    const latest = await latestCheckpoint(this.checkpointsDir, c.log);
+    const resumed = latest ? await loadCheckpoint(latest.dir, { optimizer: true }) : null;
+    const runId = resumed?.meta.runId ?? newRunId();
+    const startEpoch = resumed?.meta.epoch ?? 0;
+    if (resumed) c.log(`resuming run ${runId} from ${latest?.dir} (epoch ${startEpoch}/${resumed.meta.epochs} done)`);
+
+    this.broker = new BatchBroker({
+      endpoint: c.dataEndpoint, runId, maxMessageSize: batchMessageBudget(c.batchSize, c.imageSize),
+      heartbeatMs: c.heartbeatMs, liveness: c.liveness, maxAhead: c.maxAhead, log: c.log,
+      admit: (d) => admit(d, c, resumed?.meta ?? null),
+    });
+    this.publisher = new EventPublisher(c.eventsEndpoint, c.log);
+    await this.broker.start();
+    await this.publisher.start();
+    c.log(`run ${runId}: waiting for loaders on ${this.broker.address}; events on ${this.publisher.address}`);
+
+    if (startEpoch >= c.epochs) {
+      c.log(`all ${c.epochs} epochs are already trained (${latest?.dir}); telling the first loader to stop (up to ${Math.round(c.doneGraceMs / 1000)}s + 60s)`);
+      // Loaders of this run may still be indexing: wait a while for one, so it hears DONE and exits too.
+      await Promise.race([this.broker.waitForDataset().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000).unref())]);
+      await this.finish(runId, latest?.dir ?? null, 'completed');
+      return { runId, startEpoch, epochs: c.epochs, results: [], checkpointsDir: this.checkpointsDir, lastCheckpoint: latest?.dir ?? null, waitShare: 0 };
+    }
+
+    const dataset = await this.broker.waitForDataset();
+    const numClasses = dataset.classNames.length;
+    const placement = dataset.augment.split(':')[0] as CheckpointMeta['augmentation']['placement'];
+    const augmentation = parseAugment(dataset.augment);
+    let model: tf.LayersModel;
+    if (resumed) {
+      model = resumed.model;
+      compileForClasses(model, numClasses, c.learningRate);
+      if (resumed.optimizer) {
+        await (model.optimizer as tf.Optimizer).setWeights(resumed.optimizer.weights);
+        c.log(`optimizer state restored (${resumed.optimizer.weights.length} tensors)`);
+      }
+    } else {
+      model = makeModel({
+        inputShape: [c.imageSize[0], c.imageSize[1], 3], numClasses,
+        augmentation: placement === 'model' ? { flip: augmentation.flip as 'horizontal', rotation: augmentation.rotation ?? 0, seed: dataset.seed } : false,
+      });
+      if (c.bnMomentum !== undefined) model = await withBatchNormMomentum(model, c.bnMomentum);
+      compileForClasses(model, numClasses, c.learningRate);
+    }
+    c.log(`training on ${dataset.size} images, ${dataset.numBatches} batches/epoch, epochs ${startEpoch + 1}..${c.epochs}`);
+
+    this.broker.serve(startEpoch, c.epochs);
+    const progress = new KerasProgress(c.out);
+    const consumedFile = path.join(c.runDir, RUN_FILES.consumed);
+    const broker = this.broker;
+    let lastCheckpoint: string | null = latest?.dir ?? null;
+    const results = await fit({
+      model, numClasses, startEpoch, epochs: c.epochs, numBatches: dataset.numBatches, progress,
+      batches: (epoch) => broker.epoch(epoch),
+      // The record of consumed batches (audit: nothing lost, nothing used twice); no fsync, a kill -9 keeps what the OS has.
+      onBatch: (b) => appendFileSync(consumedFile, `${JSON.stringify({ runId, epoch: b.epoch, index: b.index, n: b.shape[0], from: (b as { from?: string }).from })}\n`),
+      onEpochEnd: async (r) => {
+        const meta: CheckpointMeta = {
+          format: 'pawpipe-checkpoint', formatVersion: 1, runId, epoch: r.epoch + 1, epochs: c.epochs,
+          classNames: dataset.classNames, imageSize: dataset.imageSize, seed: dataset.seed, validationSplit: dataset.validationSplit,
+          batchSize: dataset.batchSize, labelMode: dataset.labelMode, backend: backend.name,
+          augmentation: { placement, ...augmentation }, metrics: { loss: r.loss, accuracy: r.accuracy },
+          optimizer: { className: 'Adam', learningRate: c.learningRate }, batchNormMomentum: resumed?.meta.batchNormMomentum ?? c.bnMomentum ?? 0.99, savedAt: new Date().toISOString(),
+        };
+        const dir = await saveCheckpoint(this.checkpointsDir, model, meta, { writeDelayMs: c.checkpointWriteDelayMs });
+        lastCheckpoint = dir;
+        await appendLineSynced(path.join(c.runDir, RUN_FILES.history), JSON.stringify({
+          epoch: r.epoch + 1, loss: r.loss, accuracy: r.accuracy, seconds: r.seconds, steps: r.steps, images: r.images,
+          wait_seconds: r.waitSeconds, checkpoint: checkpointName(r.epoch + 1), runId,
+        }));
+        await this.publisher?.publish({ type: 'checkpoint', runId, epoch: r.epoch + 1, epochs: c.epochs, dir, metrics: { loss: r.loss, accuracy: r.accuracy } });
+        c.log(`saved ${dir} (waited ${r.waitSeconds.toFixed(2)}s of ${r.seconds.toFixed(1)}s for data)`);
+      },
+    });
+    const later = results.slice(1);
+    const waitShare = later.reduce((s, r) => s + r.waitSeconds, 0) / Math.max(1e-9, later.reduce((s, r) => s + r.seconds, 0));
+    await this.finish(runId, lastCheckpoint, 'completed');
+    model.dispose();
+    return { runId, startEpoch, epochs: c.epochs, results, checkpointsDir: this.checkpointsDir, lastCheckpoint, waitShare };
+  }
+
+  /** Tell loaders and subscribers that the run is over, then keep answering late loaders a moment. */
+  private async finish(runId: string, lastCheckpoint: string | null, status: 'completed' | 'failed'): Promise<void> {
+    await this.broker?.finish(`all ${this.c.epochs} epochs trained`);
+    await this.publisher?.publish({ type: 'done', runId, epochs: this.c.epochs, status, lastCheckpoint });
+    await new Promise((r) => setTimeout(r, this.c.doneGraceMs));
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.broker?.stop();
+    await this.publisher?.stop();
+  }
+}
+
+function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `run-${t}-${randomBytes(2).toString('hex')}`;
+}
+
+function parseAugment(tag: string): { flip?: string; rotation?: number } {
+  const [, params] = tag.split(':');
+  const out: { flip?: string; rotation?: number } = {};
+  for (const kv of (params ?? '').split(',')) {
+    const [k, v] = kv.split('=');
+    if (k === 'flip' && v) out.flip = v;
+    if (k === 'rotation' && v) out.rotation = Number(v);
+  }
+  return out;
+}
+
+/** A loader must serve what this trainer was configured for, and what its checkpoint was trained on. */
+function admit(d: DatasetFingerprint, c: TrainerConfig, meta: CheckpointMeta | null): string | null {
+  if (d.imageSize[0] !== c.imageSize[0] || d.imageSize[1] !== c.imageSize[1]) {
+    return `loader serves ${d.imageSize.join('x')} images, the trainer expects ${c.imageSize.join('x')} (--image-size)`;
+  }
+  if (d.batchSize !== c.batchSize) return `loader batch size ${d.batchSize}, the trainer expects ${c.batchSize} (--batch-size)`;
+  if (meta) {
+    if (JSON.stringify(d.classNames) !== JSON.stringify(meta.classNames)) {
+      return `loader classes [${d.classNames.join(', ')}] differ from the checkpoint's [${meta.classNames.join(', ')}]`;
+    }
+    if (d.seed !== meta.seed || d.validationSplit !== meta.validationSplit) {
+      return `loader seed/split ${d.seed}/${d.validationSplit} differ from the checkpoint's ${meta.seed}/${meta.validationSplit}`;
+    }
+  }
+  return null;
+}
+
+export { DEFAULT_LEARNING_RATE };
