@@ -9,16 +9,42 @@ import sharp from 'sharp';
 import { decode as decodeBmp } from 'bmp-ts';
 import type { RawImage } from './resize';
 
+/**
+ * sharp reads the file itself (one thread-pool job instead of a read then a decode). What libvips
+ * cannot open is read here and tried as BMP (whatever its extension), as decode_image sniffs.
+ */
 export async function decodeRgb(file: string): Promise<RawImage> {
-  const buf = await fs.readFile(file);
-  return decodeRgbBuffer(buf);
+  if (/\.bmp$/i.test(file)) return decodeRgbBuffer(await fs.readFile(file));
+  try {
+    return await sharpToRgb(file);
+  } catch (err) {
+    const head = await readHead(file);
+    if (head[0] === 0x42 && head[1] === 0x4d) return bmpToRgb(await fs.readFile(file));
+    throw err;
+  }
 }
 
 export async function decodeRgbBuffer(buf: Buffer): Promise<RawImage> {
   if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) return bmpToRgb(buf);
+  return sharpToRgb(buf);
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    await fh.read(b, 0, 2, 0);
+    return b;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function sharpToRgb(input: string | Buffer): Promise<RawImage> {
   // failOn 'truncated': TensorFlow refuses truncated JPEGs but decodes files with mere
   // libjpeg warnings (e.g. extraneous bytes before a marker), which sharp's default rejects.
-  const { data, info } = await sharp(buf, { failOn: 'truncated', pages: 1 })
+  // sequentialRead: the image is read top to bottom once, so libvips need not keep it whole.
+  const { data, info } = await sharp(input, { failOn: 'truncated', pages: 1, sequentialRead: true })
     .removeAlpha()
     .toColourspace('srgb')
     .raw({ depth: 'uchar' })
