@@ -101,8 +101,8 @@ function reflect(c: number, len: number): number {
  *
  * Coordinates step in 16.16 fixed point along a row (started exactly per row) and the bilinear
  * weights are 10-bit integers: about 1.5x faster than float math here, and within one uint8
- * level of TF's float32 result. Interior samples take a fast path; only samples whose 2x2
- * neighbourhood leaves the image go through the float reflect mapping.
+ * level of TF's float32 result. Samples that fall outside the image are reflected in integer
+ * arithmetic (one reflection covers any angle); only far-off ones take the float mapping.
  */
 export function rotateImage(
   src: Uint8Array,
@@ -141,6 +141,12 @@ export function rotateImage(
   const maxYF = (height - 1) * FX;
   const stepX = Math.round(a * FX) | 0;
   const stepY = Math.round(d * FX) | 0;
+  const maxX = width - 1;
+  const maxY = height - 1;
+  const reflX = 2 * width * FX - FX; // c > len - 1  ->  2 len - 1 - c
+  const reflY = 2 * height * FX - FX;
+  const farX = 2 * width * FX;
+  const farY = 2 * height * FX;
   let o = 0;
   for (let y = 0; y < height; y++) {
     const rowX = b * y + c;
@@ -148,45 +154,51 @@ export function rotateImage(
     let sx = Math.round(rowX * FX) | 0;
     let sy = Math.round(rowY * FX) | 0;
     for (let x = 0; x < width; x++, sx += stepX, sy += stepY, o += channels) {
-      if (rgb && sx >= 0 && sx < maxXF && sy >= 0 && sy < maxYF) {
-        // Hot path: all four taps inside the image.
-        const fx = (sx & 0xffff) >> 6;
-        const fy = (sy & 0xffff) >> 6;
-        const p00 = (sy >> 16) * stride + (sx >> 16) * 3;
-        const p10 = p00 + stride;
-        const w00 = (1024 - fx) * (1024 - fy);
-        const w01 = fx * (1024 - fy);
-        const w10 = (1024 - fx) * fy;
-        const w11 = fx * fy;
-        out[o] = (src[p00]! * w00 + src[p00 + 3]! * w01 + src[p10]! * w10 + src[p10 + 3]! * w11 + 524288) >> 20;
-        out[o + 1] = (src[p00 + 1]! * w00 + src[p00 + 4]! * w01 + src[p10 + 1]! * w10 + src[p10 + 4]! * w11 + 524288) >> 20;
-        out[o + 2] = (src[p00 + 2]! * w00 + src[p00 + 5]! * w01 + src[p10 + 2]! * w10 + src[p10 + 5]! * w11 + 524288) >> 20;
-      } else {
-        sampleBorder(src, width, height, channels, sx, sy, a * x + rowX, d * x + rowY, out, o);
+      let px = sx;
+      let py = sy;
+      if (px < 0 || px > maxXF || py < 0 || py > maxYF) {
+        if (!rgb || px < -farX || px >= farX || py < -farY || py >= farY || maxX === 0 || maxY === 0) {
+          sampleReflected(src, width, height, channels, a * x + rowX, d * x + rowY, out, o);
+          continue;
+        }
+        // REFLECT, one reflection (enough for any angle's overshoot), then clamp: all integer.
+        px = px < 0 ? -px - FX : px > maxXF ? reflX - px : px;
+        py = py < 0 ? -py - FX : py > maxYF ? reflY - py : py;
+        px = px < 0 ? 0 : px > maxXF ? maxXF : px;
+        py = py < 0 ? 0 : py > maxYF ? maxYF : py;
+      } else if (!rgb) {
+        sampleReflected(src, width, height, channels, a * x + rowX, d * x + rowY, out, o);
+        continue;
       }
+      const x0 = px >> 16;
+      const y0 = py >> 16;
+      const fx = (px & 0xffff) >> 6;
+      const fy = (py & 0xffff) >> 6;
+      const p00 = y0 * stride + x0 * 3;
+      // A tap one past the edge has weight 0 (TF reads the fill value there): reuse the edge.
+      const p01 = x0 < maxX ? p00 + 3 : p00;
+      const dy = y0 < maxY ? stride : 0;
+      const p10 = p00 + dy;
+      const p11 = p01 + dy;
+      // Two lerps per channel in 10-bit fixed point: across (top and bottom rows), then down.
+      let t = src[p00]!;
+      let u = src[p10]!;
+      t = (t << 10) + (src[p01]! - t) * fx;
+      u = (u << 10) + (src[p11]! - u) * fx;
+      out[o] = ((t << 10) + (u - t) * fy + 524288) >> 20;
+      t = src[p00 + 1]!;
+      u = src[p10 + 1]!;
+      t = (t << 10) + (src[p01 + 1]! - t) * fx;
+      u = (u << 10) + (src[p11 + 1]! - u) * fx;
+      out[o + 1] = ((t << 10) + (u - t) * fy + 524288) >> 20;
+      t = src[p00 + 2]!;
+      u = src[p10 + 2]!;
+      t = (t << 10) + (src[p01 + 2]! - t) * fx;
+      u = (u << 10) + (src[p11 + 2]! - u) * fx;
+      out[o + 2] = ((t << 10) + (u - t) * fy + 524288) >> 20;
     }
   }
   return out;
-}
-
-/**
- * A sample near or past the edge: REFLECT in fixed point, c < 0 -> -c - 1 and c > len - 1 ->
- * 2 len - c - 1 (one reflection covers the overshoot of any angle on images of 2+ pixels),
- * clamped; farther coordinates take TF's general formula in float.
- */
-function sampleBorder(src: Uint8Array, width: number, height: number, channels: number, sx: number, sy: number, ix: number, iy: number, out: Uint8Array, o: number): void {
-  const FX = 65536;
-  if (sx < -width * FX || sx >= 2 * width * FX || sy < -height * FX || sy >= 2 * height * FX || width < 2 || height < 2) {
-    sampleReflected(src, width, height, channels, ix, iy, out, o);
-    return;
-  }
-  const maxXF = (width - 1) * FX;
-  const maxYF = (height - 1) * FX;
-  let px = sx < 0 ? -sx - FX : sx > maxXF ? 2 * width * FX - sx - FX : sx;
-  let py = sy < 0 ? -sy - FX : sy > maxYF ? 2 * height * FX - sy - FX : sy;
-  px = px < 0 ? 0 : px > maxXF ? maxXF : px;
-  py = py < 0 ? 0 : py > maxYF ? maxYF : py;
-  bilinearAt(src, width, height, channels, px, py, out, o);
 }
 
 /** Bilinear at fixed-point (px, py) inside the image; a tap one past the edge (weight 0) reuses the edge. */
