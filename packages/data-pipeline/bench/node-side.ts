@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     validate: false,
     log: false,
     augment: { flip: 'horizontal', rotation: 0.1 },
-    cache: { memoryBytes: 1 << 30 },
+    cache: { memoryBytes: 1024 ** 3 },
   });
   const epochs = Number(epochsArg ?? 3);
   warmKernels();

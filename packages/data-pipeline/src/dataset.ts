@@ -161,6 +161,30 @@ export async function openDataset(opts: DatasetOptions): Promise<ImageDataset> {
   });
 }
 
+/**
+ * Keras' `subset="both"`: indexes the folder once (one set of messages, one validation scan) and
+ * opens the training and the validation datasets from that index. `augment` applies to training.
+ */
+export async function openSplit(
+  opts: Omit<DatasetOptions, 'subset' | 'index' | 'validationSplit'> & { validationSplit: number },
+): Promise<{ training: ImageDataset; validation: ImageDataset }> {
+  checkImageSize(opts.imageSize);
+  const index = await indexDirectory(opts.dataDir, {
+    ...(opts.classNames !== undefined && { classNames: opts.classNames }),
+    ...(opts.seed !== undefined && { seed: opts.seed }),
+    validationSplit: opts.validationSplit,
+    subset: 'both',
+    ...(opts.shuffle !== undefined && { shuffle: opts.shuffle }),
+    ...(opts.validate !== undefined && { validate: opts.validate }),
+    ...(opts.reportPath !== undefined && { reportPath: opts.reportPath }),
+    ...(opts.log !== undefined && { log: opts.log }),
+    ...(opts.validator !== undefined && { validator: opts.validator }),
+  });
+  const training = await openDataset({ ...opts, subset: 'training', index });
+  const validation = await openDataset({ ...opts, subset: 'validation', index });
+  return { training, validation };
+}
+
 interface FolderDatasetInit {
   index: IndexResult;
   files: Entry[];

@@ -1,6 +1,6 @@
 export { indexDirectory } from './index-directory';
 export type { Entry, ExcludedFile, IndexOptions, IndexResult } from './index-directory';
-export { openDataset } from './dataset';
+export { openDataset, openSplit } from './dataset';
 export type { Batch, BatchesOptions, DatasetOptions, DatasetStats, ImageDataset } from './dataset';
 export { DataPipelineError } from './errors';
 export type { DataPipelineErrorCode } from './errors';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { openDataset, type DatasetOptions } from '../src/dataset';
+import { openDataset, openSplit, type DatasetOptions } from '../src/dataset';
 import { DataPipelineError } from '../src/errors';
 import { indexDirectory } from '../src/index-directory';
 import { bmp24, makeImageFolder, rgbImage, tempDir, writePng, writeSolid } from './fixtures';
@@ -54,6 +54,18 @@ describe('batches', () => {
     }
     const last = await ds.batch(0, ds.numBatches - 1);
     expect(last.shape[0]).toBe(16 - 4 * 3);
+  });
+
+  it('openSplit indexes once and gives disjoint training and validation sets', async () => {
+    const lines: string[] = [];
+    const { training, validation } = await openSplit({ dataDir: root, imageSize: [4, 5], seed: 1337, validationSplit: 0.25, validate: false, log: (l) => lines.push(l), augment: { flip: 'horizontal' } });
+    expect(lines).toEqual(['Found 21 files belonging to 3 classes.', 'Using 16 files for training.', 'Using 5 files for validation.']);
+    const all = [...training.files, ...validation.files].map((f) => f.path);
+    expect(new Set(all).size).toBe(21);
+    expect(training.augments).toBe(true);
+    expect(validation.augments).toBe(false);
+    const alone = await openDataset(base());
+    expect(alone.files).toEqual(training.files);
   });
 
   it('binary labels need exactly two classes', async () => {
