@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * Benchmark: share of the trainer's wall time spent waiting for data, after the first epoch, with
+ * one loader and with two (real processes, real sockets, the demo data). Goal: under 2%.
+ * Options: --image-size (32) --per-class (200) --epochs (3) --batch-size (32).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { generateDemoData } from '@pawpipe/demo-data';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function run(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', file), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited ${code}:\n${err}`))));
+  });
+}
+
+interface Epoch { epoch: number; seconds: number; wait_seconds: number; steps: number }
+
+async function main(): Promise<void> {
+  const size = arg('image-size', 32);
+  const perClass = arg('per-class', 200);
+  const epochs = arg('epochs', 3);
+  const batch = arg('batch-size', 32);
+  const root = mkdtempSync(path.join(tmpdir(), 'pawpipe-bench-'));
+  const env = { PAWPIPE_CACHE_DIR: path.join(root, 'cache') };
+  Object.assign(process.env, env);
+  try {
+    const dataDir = path.join(root, 'data');
+    await generateDemoData({ outDir: dataDir, perClass, seed: 1337 });
+    console.log(`wait-for-data benchmark: demo data ${perClass}/class, ${size}x${size}, batch ${batch}, ${epochs} epochs, ${cpus().length} cores (shared machine: figures are noisy)`);
+    const rows: string[] = [];
+    const shares: number[] = [];
+    for (const loaders of [1, 2]) {
+      const runDir = path.join(root, `run-${loaders}`);
+      const dataPort = await freePort();
+      const eventsPort = await freePort();
+      const common = ['--image-size', String(size), '--batch-size', String(batch)];
+      await Promise.all([
+        run('trainer/dist/main.js', ['--run-dir', runDir, '--epochs', String(epochs), ...common, '--data-port', String(dataPort), '--events-port', String(eventsPort), '--done-grace-ms', '200']),
+        ...Array.from({ length: loaders }, (_, k) => run('loader/dist/main.js', ['--data-dir', dataDir, ...common, '--trainer', `tcp://127.0.0.1:${dataPort}`, '--loader-id', `bench-${k}`])),
+      ]);
+      const history = readFileSync(path.join(runDir, 'history.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Epoch);
+      const first = history[0] as Epoch;
+      const later = history.slice(1);
+      const wall = later.reduce((s, e) => s + e.seconds, 0);
+      const wait = later.reduce((s, e) => s + e.wait_seconds, 0);
+      const steps = later.reduce((s, e) => s + e.steps, 0);
+      shares.push(wait / wall);
+      rows.push(`| ${loaders} | ${first.seconds.toFixed(1)} s (wait ${(100 * first.wait_seconds / first.seconds).toFixed(2)}%) | ${later.length} | ${wall.toFixed(1)} s | ${(1000 * wall / steps).toFixed(0)} ms | ${wait.toFixed(2)} s | **${(100 * wait / wall).toFixed(2)}%** |`);
+    }
+    console.log('| loaders | epoch 1 | later epochs | their wall time | per step | waiting for data | wait share |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const r of rows) console.log(r);
+    const worst = Math.max(...shares);
+    console.log(`goal < 2% after the first epoch: ${worst < 0.02 ? 'met' : 'NOT met'} (worst ${(100 * worst).toFixed(2)}%; two loaders vs one: ${(shares[1] as number / Math.max(1e-9, shares[0] as number)).toFixed(2)}x the wait share)`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
