@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Policy, Verdict } from './types';
+import type { Verdict } from './types';
 
 /** Bump when a change in the checks would change verdicts: old cache entries then stop matching. */
-const CHECKS_VERSION = 1;
+const CHECKS_VERSION = 2;
 
 interface Entry {
   size: number;
@@ -16,7 +16,8 @@ interface Entry {
 interface CacheFile {
   version: number;
   root: string;
-  policy: Policy;
+  /** The policy, plus '+pixels' when strict also decodes walked JPEGs' pixels. */
+  policy: string;
   maxPixels: number;
   entries: Record<string, Entry>;
 }
@@ -35,7 +36,7 @@ export class VerdictCache {
   private next: Record<string, Entry> = {};
   private readonly file: string;
 
-  constructor(dir: string, private readonly root: string, private readonly policy: Policy, private readonly maxPixels: number) {
+  constructor(dir: string, private readonly root: string, private readonly policy: string, private readonly maxPixels: number) {
     const key = createHash('sha256').update(`${root}\0${policy}\0${maxPixels}\0${CHECKS_VERSION}`).digest('hex').slice(0, 24);
     this.file = path.join(dir, 'verdicts', `${key}.json`);
   }

@@ -22,6 +22,7 @@ export interface ValidateArgs {
   'max-pixels'?: number;
   concurrency?: number;
   cache: boolean;
+  pixels: boolean;
 }
 
 /** Messages of our own usage errors: yargs re-wraps errors thrown in coerce/check, losing the class. */
@@ -79,6 +80,7 @@ export function builder(y: Argv): Argv<ValidateArgs> {
     .option('max-pixels', { type: 'number', coerce: positiveInt('max-pixels'), describe: 'Pixel limit from the header (0: none; default 89478485, Pillow\'s)' })
     .option('concurrency', { type: 'number', coerce: positiveInt('concurrency'), describe: 'Files examined at once (default: number of cores)' })
     .option('cache', { type: 'boolean', default: true, describe: 'Reuse verdicts of unchanged files (--no-cache to recheck all)' })
+    .option('pixels', { type: 'boolean', default: false, describe: 'strict: also decode the pixels of JPEGs whose coded blocks were all walked (slower)' })
     .check(checkCombination)
     .example('$0 data/PetImages', 'report what is wrong, change nothing')
     .example('$0 data/PetImages --json report.json --quarantine /tmp/q', 'move flagged files aside')
@@ -98,7 +100,7 @@ export async function runValidate(a: ValidateArgs, out: NodeJS.WritableStream = 
       return r.conflicts.length + r.missing.length > 0 ? EXIT.actionFailed : EXIT.clean;
     }
     const bar = progress(err, 'validate-images');
-    const scanOpts: Parameters<typeof scan>[1] = { policy: a.policy, cache: a.cache, onProgress: (d, t) => bar.update(d, t) };
+    const scanOpts: Parameters<typeof scan>[1] = { policy: a.policy, cache: a.cache, pixels: a.pixels, onProgress: (d, t) => bar.update(d, t) };
     if (a['max-pixels'] !== undefined) scanOpts.maxPixels = a['max-pixels'];
     if (a.concurrency) scanOpts.concurrency = a.concurrency;
     let report;

@@ -7,38 +7,58 @@
  */
 
 export interface HuffmanTable {
-  /** 9-bit fast lookup: (symbol << 4) | length, or -1 when the code is longer than 9 bits. */
+  /**
+   * 9-bit lookahead: for codes up to 9 bits, `total | (advance << 5) | (eob << 10)` where total is
+   * code length plus the extra bits that follow, advance the coefficient steps and eob the
+   * end-of-block flag; -1 when the code is longer (then the canonical tables below decide).
+   */
   fast: Int32Array;
   maxcode: Int32Array; // per length 1..16, -1 when none
   valptr: Int32Array;
   mincode: Int32Array;
   values: Uint8Array;
+  /** Set when the table is not a valid prefix code (libjpeg: "Bogus Huffman table definition"). */
+  bogus: boolean;
 }
 
 const FAST_BITS = 9;
 
-export function buildHuffmanTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
+/** What a decoded symbol means: bits to skip after the code, coefficient steps, end of block. */
+function symbolEntry(sym: number, dc: boolean): { extra: number; advance: number; eob: boolean } {
+  if (dc) return { extra: sym & 31, advance: 1, eob: false };
+  const run = sym >> 4;
+  const size = sym & 15;
+  if (size === 0) return run === 15 ? { extra: 0, advance: 16, eob: false } : { extra: 0, advance: 0, eob: true };
+  return { extra: size, advance: run + 1, eob: false };
+}
+
+export function buildHuffmanTable(counts: Uint8Array, values: Uint8Array, dc: boolean): HuffmanTable {
   const maxcode = new Int32Array(18).fill(-1);
   const valptr = new Int32Array(17);
   const mincode = new Int32Array(17);
   const fast = new Int32Array(1 << FAST_BITS).fill(-1);
   let code = 0;
   let k = 0;
+  let bogus = false;
   for (let len = 1; len <= 16; len++) {
     const n = counts[len - 1]!;
     valptr[len] = k;
     mincode[len] = code;
     for (let i = 0; i < n; i++, k++, code++) {
       if (len <= FAST_BITS) {
+        const e = symbolEntry(values[k]!, dc);
+        const entry = (len + e.extra) | (e.advance << 5) | (e.eob ? 1 << 10 : 0);
         const shift = FAST_BITS - len;
         const base = code << shift;
-        for (let j = 0; j < 1 << shift; j++) fast[base + j] = (values[k]! << 4) | len;
+        for (let j = 0; j < 1 << shift; j++) fast[base + j] = entry;
       }
     }
     maxcode[len] = n > 0 ? code - 1 : -1;
+    // A prefix code of this length cannot have more codes than 2^len (ITU-T T.81 C.2).
+    if (code > 1 << len) bogus = true;
     code <<= 1;
   }
-  return { fast, maxcode, valptr, mincode, values };
+  return { fast, maxcode, valptr, mincode, values, bogus };
 }
 
 export interface ScanComponent {
@@ -53,119 +73,12 @@ export interface ScanComponent {
 }
 
 export interface ScanResult {
-  /** Index of the first byte after the coded data (bytes in libjpeg's bit buffer excluded). */
+  /** Index of the first byte after the coded data (bytes in the bit buffer excluded). */
   end: number;
   /** Whole bytes left over in the bit buffer after the last block: junk inside the segment. */
   leftoverBytes: number;
-  /** A problem that makes libjpeg warn mid-scan: bad code, premature end, missing restart marker. */
+  /** A problem that makes libjpeg warn or fail mid-scan: bad code, premature end, missing restart marker. */
   problem?: string;
-}
-
-/** Reads bits MSB-first, un-stuffing FF 00 and stopping at markers (then feeding zeros, like libjpeg). */
-class BitReader {
-  pos: number;
-  buf = 0;
-  cnt = 0;
-  /** Zero bits fed after a marker or the end of the file; consuming them means premature end. */
-  phantom = 0;
-  atMarker = false;
-
-  constructor(private readonly data: Uint8Array, start: number) {
-    this.pos = start;
-  }
-
-  fill(): void {
-    const d = this.data;
-    while (this.cnt <= 24) {
-      let byte = 0;
-      if (!this.atMarker) {
-        if (this.pos >= d.length) {
-          this.atMarker = true;
-        } else {
-          byte = d[this.pos]!;
-          if (byte === 0xff) {
-            let p = this.pos + 1;
-            while (p < d.length && d[p] === 0xff) p++; // fill bytes
-            if (p < d.length && d[p] === 0x00) {
-              this.pos = p + 1;
-            } else {
-              this.pos = p - 1; // leave pos on the FF that starts the marker
-              this.atMarker = true;
-              byte = 0;
-            }
-          } else {
-            this.pos++;
-          }
-        }
-      }
-      if (this.atMarker) this.phantom += 8;
-      this.buf = (this.buf << 8) | byte;
-      this.cnt += 8;
-    }
-  }
-
-  /** Phantom bits already consumed: the scan needed more data than the segment had. */
-  ranDry(): boolean {
-    return this.phantom > this.cnt;
-  }
-
-  skip(n: number): void {
-    if (this.cnt < 25) this.fill();
-    this.cnt -= n;
-  }
-
-  decode(t: HuffmanTable): number {
-    if (this.cnt < 25) this.fill();
-    const look = (this.buf >>> (this.cnt - FAST_BITS)) & ((1 << FAST_BITS) - 1);
-    const f = t.fast[look]!;
-    if (f >= 0) {
-      this.cnt -= f & 15;
-      return f >> 4;
-    }
-    for (let len = FAST_BITS + 1; len <= 16; len++) {
-      const code = (this.buf >>> (this.cnt - len)) & ((1 << len) - 1);
-      if (code <= t.maxcode[len]!) {
-        this.cnt -= len;
-        return t.values[t.valptr[len]! + code - t.mincode[len]!]!;
-      }
-    }
-    return -1;
-  }
-
-  /** Drops the bits of the current byte, for a restart marker or the end of the scan. */
-  alignedLeftoverBytes(): number {
-    const real = Math.max(0, this.cnt - this.phantom);
-    return Math.floor(real / 8);
-  }
-
-  reset(pos: number): void {
-    this.pos = pos;
-    this.buf = 0;
-    this.cnt = 0;
-    this.phantom = 0;
-    this.atMarker = false;
-  }
-}
-
-function decodeBlock(r: BitReader, c: ScanComponent): boolean {
-  const s = r.decode(c.dc);
-  if (s < 0 || s > 16) return false;
-  if (s) r.skip(s);
-  for (let k = 1; k < 64; ) {
-    const rs = r.decode(c.ac);
-    if (rs < 0) return false;
-    const run = rs >> 4;
-    const size = rs & 15;
-    if (size === 0) {
-      if (run !== 15) break; // EOB
-      k += 16;
-    } else {
-      k += run;
-      r.skip(size);
-      k++;
-    }
-  }
-  return true;
 }
 
 /** Finds the next marker from `pos`: returns its position and how many junk bytes came before it. */
@@ -191,7 +104,11 @@ export function nextMarker(data: Uint8Array, pos: number): { at: number; junk: n
 }
 
 /**
- * Walks one baseline scan starting at `start` (the first byte after the SOS header).
+ * Walks one baseline scan starting at `start` (the first byte after the SOS header): every
+ * Huffman symbol of every block (ITU-T T.81 F.2.2), skipping the coefficient bits. Bits are read
+ * MSB-first with FF 00 un-stuffed; at a marker (or the end of the file) zero bits are fed, as
+ * libjpeg does, and counted in `phantom`: consuming them means the data ended early.
+ * One function with local state: this loop is the hot path of the strict policy.
  * `mcusWide`/`mcusHigh` describe the interleaved MCU grid (used when components.length > 1).
  */
 export function walkScan(
@@ -202,38 +119,126 @@ export function walkScan(
   mcusHigh: number,
   restartInterval: number,
 ): ScanResult {
-  const r = new BitReader(data, start);
+  const len = data.length;
+  let pos = start;
+  let buf = 0;
+  let cnt = 0;
+  let phantom = 0;
+  let atMarker = false;
   const single = comps.length === 1;
   const total = single ? comps[0]!.blocksWide * comps[0]!.blocksHigh : mcusWide * mcusHigh;
+  // Blocks of one MCU as (dc, ac) table pairs, in order.
+  const order: HuffmanTable[] = [];
+  for (const c of single ? [comps[0]!] : comps) for (let n = single ? 1 : c.h * c.v; n > 0; n--) order.push(c.dc, c.ac);
+  const fail = (problem: string): ScanResult => ({ end: pos, leftoverBytes: 0, problem });
   let sinceRestart = 0;
+
   for (let m = 0; m < total; m++) {
     if (restartInterval > 0 && sinceRestart === restartInterval) {
-      if (r.ranDry()) return { end: r.pos, leftoverBytes: 0, problem: 'premature end of data segment' };
-      const leftover = r.alignedLeftoverBytes();
-      const { at, junk } = nextMarker(data, r.pos);
+      if (phantom > cnt) return fail('premature end of data segment');
+      const leftover = cnt > phantom ? (cnt - phantom) >> 3 : 0;
+      const { at, junk } = nextMarker(data, pos);
       const marker = data[at + 1];
-      if (at >= data.length || marker === undefined || marker < 0xd0 || marker > 0xd7) {
-        return { end: r.pos, leftoverBytes: 0, problem: 'restart marker missing: the coded data is corrupt' };
-      }
-      if (leftover + junk > 0) {
-        return { end: r.pos, leftoverBytes: 0, problem: `${leftover + junk} extraneous bytes before restart marker 0x${marker.toString(16)}` };
-      }
-      r.reset(at + 2);
+      if (at >= len || marker === undefined || marker < 0xd0 || marker > 0xd7) return fail('restart marker missing: the coded data is corrupt');
+      if (leftover + junk > 0) return fail(`${leftover + junk} extraneous bytes before restart marker 0x${marker.toString(16)}`);
+      pos = at + 2;
+      buf = 0;
+      cnt = 0;
+      phantom = 0;
+      atMarker = false;
       sinceRestart = 0;
     }
-    if (single) {
-      if (!decodeBlock(r, comps[0]!)) return { end: r.pos, leftoverBytes: 0, problem: 'bad Huffman code' };
-    } else {
-      for (const c of comps) {
-        for (let b = c.h * c.v; b > 0; b--) {
-          if (!decodeBlock(r, c)) return { end: r.pos, leftoverBytes: 0, problem: 'bad Huffman code' };
+    for (let o = 0; o < order.length; o += 2) {
+      const dc = order[o]!;
+      const ac = order[o + 1]!;
+      let t = dc;
+      let k = 0;
+      for (;;) {
+        if (cnt < 25) {
+          // Refill to 25..32 bits.
+          while (cnt <= 24) {
+            let byte = 0;
+            if (atMarker) phantom += 8;
+            else if (pos >= len) {
+              atMarker = true;
+              phantom += 8;
+            } else {
+              byte = data[pos]!;
+              if (byte !== 0xff) pos++;
+              else {
+                let p = pos + 1;
+                while (p < len && data[p] === 0xff) p++; // fill bytes
+                if (p < len && data[p] === 0x00) pos = p + 1;
+                else {
+                  pos = p - 1; // stay on the FF that starts the marker
+                  atMarker = true;
+                  phantom += 8;
+                  byte = 0;
+                }
+              }
+            }
+            buf = (buf << 8) | byte;
+            cnt += 8;
+          }
         }
+        let e = t.fast[(buf >>> (cnt - FAST_BITS)) & 0x1ff]!;
+        if (e >= 0) {
+          cnt -= e & 31;
+        } else {
+          // Longer codes: canonical decode (F.2.2.3), then the extra bits.
+          let l = FAST_BITS + 1;
+          let code = 0;
+          for (; l <= 16; l++) {
+            code = (buf >>> (cnt - l)) & ((1 << l) - 1);
+            if (code <= t.maxcode[l]!) break;
+          }
+          if (l > 16) return fail('bad Huffman code');
+          cnt -= l;
+          const s = symbolEntry(t.values[t.valptr[l]! + code - t.mincode[l]!]!, t === dc);
+          if (s.extra > 16) return fail('bad Huffman code');
+          if (cnt < s.extra) {
+            // At most 16 more bits are needed; cnt is at least 9 here, so whole bytes fit.
+            while (cnt <= 24) {
+              let byte = 0;
+              if (atMarker || pos >= len) {
+                atMarker = true;
+                phantom += 8;
+              } else {
+                byte = data[pos]!;
+                if (byte !== 0xff) pos++;
+                else {
+                  let p = pos + 1;
+                  while (p < len && data[p] === 0xff) p++;
+                  if (p < len && data[p] === 0x00) pos = p + 1;
+                  else {
+                    pos = p - 1;
+                    atMarker = true;
+                    phantom += 8;
+                    byte = 0;
+                  }
+                }
+              }
+              buf = (buf << 8) | byte;
+              cnt += 8;
+            }
+          }
+          cnt -= s.extra;
+          e = (s.advance << 5) | (s.eob ? 1 << 10 : 0);
+        }
+        if (t === dc) {
+          t = ac;
+          k = 1;
+          continue;
+        }
+        if (e & (1 << 10)) break;
+        k += (e >> 5) & 31;
+        if (k >= 64) break;
       }
     }
     sinceRestart++;
     // Out of data: stop now rather than decode zeros for the rest of a (maybe gigantic) frame.
-    if (r.atMarker && r.ranDry()) return { end: r.pos, leftoverBytes: 0, problem: 'premature end of data segment' };
+    if (atMarker && phantom > cnt) return fail('premature end of data segment');
   }
-  if (r.ranDry()) return { end: r.pos, leftoverBytes: 0, problem: 'premature end of data segment' };
-  return { end: r.pos, leftoverBytes: r.alignedLeftoverBytes() };
+  if (phantom > cnt) return fail('premature end of data segment');
+  return { end: pos, leftoverBytes: cnt > phantom ? (cnt - phantom) >> 3 : 0 };
 }

@@ -11,6 +11,12 @@ export interface JpegInfo {
   progressive: boolean;
   /** The coded data was walked to its end (baseline Huffman scans only). */
   entropyChecked: boolean;
+  /**
+   * Every scan was walked and the frame is one libjpeg decodes without further checks (8-bit,
+   * 1/3/4 components, sampling factors 1..4, at most 10 blocks per MCU, quantisation tables
+   * defined): the walk then sees every error and warning a pixel decode would.
+   */
+  walkCovers: boolean;
   /** Reached the EOI marker. */
   complete: boolean;
   /** Structural damage: truncated header, bad Huffman code, premature end of data. */
@@ -31,7 +37,12 @@ const isSOF = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 
  * the first scan, which is what a header check (Pillow's open/verify) reads.
  */
 export function parseJpeg(data: Uint8Array, walkEntropy: boolean): JpegInfo {
-  const info: JpegInfo = { jfif: false, exif: false, progressive: false, entropyChecked: false, complete: false };
+  const info: JpegInfo = { jfif: false, exif: false, progressive: false, entropyChecked: false, walkCovers: false, complete: false };
+  const quantTables = new Set<number>();
+  let frameTables: number[] = [];
+  let precision = 0;
+  let unwalked = 0;
+  let walked = 0;
   const dc = new Map<number, HuffmanTable>();
   const ac = new Map<number, HuffmanTable>();
   let frame: FrameComponent[] = [];
@@ -78,9 +89,12 @@ export function parseJpeg(data: Uint8Array, walkEntropy: boolean): JpegInfo {
       info.width = u16(seg, 3);
       const n = seg[5]!;
       frame = [];
+      frameTables = [];
+      precision = seg[0]!;
       for (let i = 0; i < n && 8 + i * 3 < seg.length; i++) {
         const hv = seg[7 + i * 3]!;
-        frame.push({ id: seg[6 + i * 3]!, h: hv >> 4 || 1, v: hv & 15 || 1 });
+        frame.push({ id: seg[6 + i * 3]!, h: hv >> 4, v: hv & 15 });
+        frameTables.push(seg[8 + i * 3]!);
       }
       info.components = n;
       info.progressive = m === 0xc2 || m === 0xc6 || m === 0xca || m === 0xce;
@@ -93,10 +107,15 @@ export function parseJpeg(data: Uint8Array, walkEntropy: boolean): JpegInfo {
         let total = 0;
         for (const c of counts) total += c;
         if (p + 17 + total > seg.length) return { ...info, damage: 'bad Huffman table' };
-        const table = buildHuffmanTable(counts, seg.subarray(p + 17, p + 17 + total));
+        if (total > 256) return { ...info, damage: 'bad Huffman table' };
+        const table = buildHuffmanTable(counts, seg.subarray(p + 17, p + 17 + total), tcth >> 4 === 0);
+        if (table.bogus) return { ...info, damage: 'bogus Huffman table definition' };
         (tcth >> 4 === 0 ? dc : ac).set(tcth & 15, table);
         p += 17 + total;
       }
+    } else if (m === 0xdb) {
+      // DQT: 1-byte precision/id, then 64 or 128 bytes per table (T.81 B.2.4.1).
+      for (let p = 0; p < seg.length; p += 1 + (seg[p]! >> 4 ? 128 : 64)) quantTables.add(seg[p]! & 15);
     } else if (m === 0xdd && seg.length >= 2) {
       restartInterval = u16(seg, 0);
     } else if (m === 0xda) {
@@ -107,7 +126,8 @@ export function parseJpeg(data: Uint8Array, walkEntropy: boolean): JpegInfo {
       const ss = seg[1 + ns * 2];
       const se = seg[2 + ns * 2];
       const baseline = huffmanSequential && ss === 0 && se === 63;
-      if (!baseline) {
+      if (!baseline || frame.some((c) => c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4)) {
+        unwalked++;
         pos = skipCodedData(data, pos);
         continue;
       }
@@ -140,11 +160,16 @@ export function parseJpeg(data: Uint8Array, walkEntropy: boolean): JpegInfo {
         break;
       }
       info.entropyChecked = true;
+      walked++;
       junkBefore = res.leftoverBytes;
       pos = res.end;
     }
   }
   const n = info.components;
+  const blocksPerMcu = frame.length === 1 ? 1 : frame.reduce((a, c) => a + c.h * c.v, 0);
+  info.walkCovers =
+    info.complete && walked > 0 && unwalked === 0 && precision === 8 && (n === 1 || n === 3 || n === 4) &&
+    blocksPerMcu <= 10 && frameTables.every((t) => quantTables.has(t)) && !!info.width && !!info.height;
   if (n === 1) info.space = 'b-w';
   else if (n === 3) info.space = adobeTransform === 0 ? 'rgb' : 'srgb';
   else if (n === 4) info.space = adobeTransform === 2 ? 'ycck' : 'cmyk';

@@ -33,7 +33,7 @@ export async function scan(dir: string, opts: ScanOptions = {}): Promise<ScanRep
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const concurrency = Math.max(1, opts.concurrency ?? os.availableParallelism());
   const { files, hidden } = await walk(root);
-  const cache = opts.cache === false ? undefined : new VerdictCache(typeof opts.cache === 'string' ? opts.cache : defaultCacheDir(), root, policy, maxPixels);
+  const cache = opts.cache === false ? undefined : new VerdictCache(typeof opts.cache === 'string' ? opts.cache : defaultCacheDir(), root, opts.pixels && policy === 'strict' ? 'strict+pixels' : policy, maxPixels);
   await cache?.load();
 
   const entries: Verdict[] = new Array(files.length);
@@ -53,7 +53,7 @@ export async function scan(dir: string, opts: ScanOptions = {}): Promise<ScanRep
       } else {
         let v: Verdict;
         try {
-          v = { ...(await inspect(full, { policy, maxPixels })), path: rel };
+          v = { ...(await inspect(full, { policy, maxPixels, pixels: !!opts.pixels })), path: rel };
         } catch (e) {
           v = { path: rel, category: 'not-an-image', flagged: true, reason: `disappeared during the scan (${(e as Error).message})`, facts: { format: 'unknown', bytes: 0 } };
         }

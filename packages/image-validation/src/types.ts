@@ -62,6 +62,11 @@ export interface InspectOptions {
   policy?: Policy;
   /** Pixel limit (width x height) decided from the header before decoding. */
   maxPixels?: number;
+  /**
+   * strict only: also have libvips decode the pixels of JPEGs whose every coded block the
+   * bitstream walk has already decoded (slower, finds nothing more in our tests; see README).
+   */
+  pixels?: boolean;
 }
 
 export interface ClassSummary {
