@@ -6,7 +6,7 @@ export { DataPipelineError } from './errors';
 export type { DataPipelineErrorCode } from './errors';
 export type { Interpolation, LabelMode, Subset } from './options';
 export type { AugmentOptions, FlipMode, ImageAugmentation } from './augment';
-export { drawAugmentation, flipImage, rotateImage } from './augment';
+export { drawAugmentation, flipImage, rotateImage, rotationKernel } from './augment';
 export { resizeImage, cropWindowForAspect } from './resize';
 export type { RawImage, Window } from './resize';
 export { decodeRgb } from './decode';
