@@ -4,8 +4,12 @@ import * as path from 'node:path';
 import { defaultCacheDir, VerdictCache } from './cache';
 import { ValidationError } from './errors';
 import { inspect } from './inspect';
+import { InspectPool } from './pool';
 import { walk } from './walk';
 import { CATEGORIES, DEFAULT_MAX_PIXELS, type Category, type ClassSummary, type Policy, type ScanOptions, type ScanReport, type Verdict } from './types';
+
+/** Scans of at least this many files use worker threads (when concurrency > 1). */
+const THREADS_FROM = 256;
 
 const zeroCounts = (): Record<Category, number> =>
   Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
@@ -23,8 +27,9 @@ export async function assertDirectory(dir: string): Promise<string> {
 }
 
 /**
- * Examines every non-hidden file under `dir` (a Keras-style folder: one subfolder per class) with
- * `concurrency` files in flight; libvips decodes on libuv's thread pool, so this spreads over cores.
+ * Examines every non-hidden file under `dir` (a Keras-style folder: one subfolder per class) on
+ * `concurrency` worker threads (default: one per core), two files in flight on each so libvips
+ * decodes (on libuv's pool) overlap the JS checks.
  */
 export async function scan(dir: string, opts: ScanOptions = {}): Promise<ScanReport> {
   const started = Date.now();
@@ -36,6 +41,10 @@ export async function scan(dir: string, opts: ScanOptions = {}): Promise<ScanRep
   const cache = opts.cache === false ? undefined : new VerdictCache(typeof opts.cache === 'string' ? opts.cache : defaultCacheDir(), root, opts.pixels && policy === 'strict' ? 'strict+pixels' : policy, maxPixels);
   await cache?.load();
 
+  // Threads pay off once there is enough to do (each one loads the decoders on start).
+  const pool = files.length >= THREADS_FROM ? InspectPool.create(concurrency) : undefined;
+  const inFlight = pool ? pool.size * 2 : concurrency;
+  const check = (full: string) => (pool ? pool.run(full, { policy, maxPixels, pixels: !!opts.pixels }) : inspect(full, { policy, maxPixels, pixels: !!opts.pixels }));
   const entries: Verdict[] = new Array(files.length);
   let cached = 0;
   let done = 0;
@@ -53,7 +62,7 @@ export async function scan(dir: string, opts: ScanOptions = {}): Promise<ScanRep
       } else {
         let v: Verdict;
         try {
-          v = { ...(await inspect(full, { policy, maxPixels, pixels: !!opts.pixels })), path: rel };
+          v = { ...(await check(full)), path: rel };
         } catch (e) {
           v = { path: rel, category: 'not-an-image', flagged: true, reason: `disappeared during the scan (${(e as Error).message})`, facts: { format: 'unknown', bytes: 0 } };
         }
@@ -64,7 +73,11 @@ export async function scan(dir: string, opts: ScanOptions = {}): Promise<ScanRep
       opts.onProgress?.(done, files.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, files.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(inFlight, Math.max(1, files.length)) }, worker));
+  } finally {
+    await pool?.close();
+  }
 
   const byCategory = zeroCounts();
   const byClass: Record<string, ClassSummary> = {};

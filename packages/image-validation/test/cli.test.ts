@@ -105,6 +105,25 @@ describe('validate-images exit codes and messages', () => {
   });
 });
 
+describe('worker threads', () => {
+  test('a scan on two threads reports exactly what one thread does', async () => {
+    const root = path.join(work, 'threads');
+    const good = await fx.jpeg({ w: 64, h: 48 });
+    for (let i = 0; i < 300; i++) {
+      const rel = `${i % 2 ? 'Dog' : 'Cat'}/${i}.jpg`;
+      await fx.write(root, rel, i % 7 === 0 ? fx.randomBytes(100, i + 1) : i % 11 === 0 ? good.subarray(0, 400) : good);
+    }
+    const one = path.join(work, 'one.json');
+    const two = path.join(work, 'two.json');
+    expect(run(root, '--no-cache', '--concurrency', '1', '--json', one).code).toBe(1);
+    expect(run(root, '--no-cache', '--concurrency', '2', '--json', two).code).toBe(1);
+    const a = JSON.parse(await fsp.readFile(one, 'utf8'));
+    const b = JSON.parse(await fsp.readFile(two, 'utf8'));
+    expect(b.entries).toEqual(a.entries);
+    expect(a.summary.flagged).toBe(43 + 24);
+  });
+});
+
 describe('a quarantine killed midway (kill -9) loses nothing', () => {
   test('every file is in place or in the quarantine as the manifest says, and restore brings back identical bytes', async () => {
     const root = path.join(work, 'many');
