@@ -143,6 +143,8 @@ export async function openDataset(opts: DatasetOptions): Promise<ImageDataset> {
     });
   }
   const seed = index.seed ?? opts.seed ?? randomInt(1_000_000);
+  const cache = opts.cache === false ? undefined : new ImageCache(opts.cache ?? {});
+  await cache?.prepare();
   return new FolderDataset({
     index,
     files,
@@ -155,7 +157,7 @@ export async function openDataset(opts: DatasetOptions): Promise<ImageDataset> {
     // Keras shuffles the training data every epoch; validation keeps the split order.
     reshuffle: subset === 'training' && (opts.shuffle ?? true),
     augment: subset === 'training' && opts.augment ? opts.augment : undefined,
-    cache: opts.cache === false ? undefined : new ImageCache(opts.cache ?? {}),
+    cache,
     seed,
     decodeConcurrency: opts.decodeConcurrency ?? Number(process.env['UV_THREADPOOL_SIZE'] ?? 4),
   });

@@ -11,7 +11,6 @@ export type DataPipelineErrorCode =
   | 'empty-class' // a class subfolder holds no usable image
   | 'no-images' // a subset ends up empty
   | 'binary-needs-two-classes' // labelMode 'binary' with a class count other than 2
-  | 'unreadable-image' // one image could not be read or decoded (batches skip it instead)
   | 'cache-error'; // the on-disk cache folder cannot be used
 
 export class DataPipelineError extends Error {

@@ -23,6 +23,8 @@ export interface CacheStats {
   entries: number;
   bytes: number;
   evictions: number;
+  /** Disk writes that failed (disk full, folder removed): the image is still served from memory. */
+  diskErrors: number;
 }
 
 export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
@@ -31,8 +33,7 @@ export class ImageCache {
   private readonly mem = new Map<string, Uint8Array>();
   private readonly maxBytes: number;
   private readonly dir: string | undefined;
-  private dirReady: Promise<void> | undefined;
-  readonly stats: CacheStats = { memoryHits: 0, diskHits: 0, misses: 0, entries: 0, bytes: 0, evictions: 0 };
+  readonly stats: CacheStats = { memoryHits: 0, diskHits: 0, misses: 0, entries: 0, bytes: 0, evictions: 0, diskErrors: 0 };
 
   constructor(opts: CacheOptions = {}) {
     this.maxBytes = opts.memoryBytes ?? DEFAULT_CACHE_BYTES;
@@ -65,20 +66,34 @@ export class ImageCache {
     return undefined;
   }
 
+  /** Creates the disk folder and proves it writable, so a bad `dir` fails when the dataset opens. */
+  async prepare(): Promise<void> {
+    if (!this.dir) return;
+    const probe = path.join(this.dir, `.probe-${process.pid}`);
+    try {
+      await fs.mkdir(this.dir, { recursive: true });
+      await fs.writeFile(probe, '');
+      await fs.rm(probe);
+    } catch (cause) {
+      throw new DataPipelineError('cache-error', `Cannot use ${this.dir} as the image cache folder (${(cause as Error).message.split('\n')[0]}): choose another cache.dir`, {
+        path: this.dir,
+        cause,
+      });
+    }
+  }
+
   async set(key: string, data: Uint8Array): Promise<void> {
     this.remember(key, data);
-    if (this.dir) {
-      this.dirReady ??= fs.mkdir(this.dir, { recursive: true }).then(
-        () => undefined,
-        (cause: unknown) => {
-          throw new DataPipelineError('cache-error', `Cannot create the cache folder ${this.dir}: choose another with cache.dir`, { path: this.dir, cause });
-        },
-      );
-      await this.dirReady;
-      const file = this.diskPath(key);
-      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    if (!this.dir) return;
+    const file = this.diskPath(key);
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
       await fs.writeFile(tmp, data);
       await fs.rename(tmp, file); // readers never see half a file
+    } catch {
+      // A full disk must not cost the image: it is in memory; the next epoch tries again.
+      this.stats.diskErrors++;
+      await fs.rm(tmp, { force: true }).catch(() => {});
     }
   }
 

@@ -246,6 +246,14 @@ describe('cache', () => {
     await fs.rm(dir, { recursive: true });
     await fs.rm(path.dirname(cacheDir), { recursive: true });
   });
+
+  it('refuses a cache folder it cannot use when the dataset opens', async () => {
+    const file = path.join(root, 'a', '000.png'); // a file, not a folder
+    const err = await openDataset(base({ cache: { dir: path.join(file, 'cache') } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataPipelineError);
+    expect((err as DataPipelineError).code).toBe('cache-error');
+    expect((err as Error).message).toMatch(/^Cannot use .*cache as the image cache folder .*: choose another cache\.dir$/);
+  });
 });
 
 describe('prefetch', () => {

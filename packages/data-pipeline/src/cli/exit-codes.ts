@@ -19,7 +19,6 @@ const byCode: Record<DataPipelineErrorCode, number> = {
   'unknown-class': EXIT.unusableData,
   'empty-class': EXIT.unusableData,
   'no-images': EXIT.unusableData,
-  'unreadable-image': EXIT.unusableData,
   'cache-error': EXIT.cache,
 };
 
