@@ -61,8 +61,9 @@ export const showAugmentedCommand: CommandModule<object, ShowAugmentedArgs> = {
       flipImage(flipped, w, h, 3, aug.flipHorizontal, aug.flipVertical);
       const rgb = aug.angle === 0 ? flipped : rotateImage(flipped, w, h, 3, aug.angle);
       const deg = (aug.angle * 180) / Math.PI;
-      const parts = [aug.flipHorizontal && 'flipped ↔', aug.flipVertical && 'flipped ↕', `${deg >= 0 ? '+' : '−'}${Math.abs(deg).toFixed(1)}°`].filter(Boolean);
-      tiles.push({ rgb, width: w, height: h, title: parts.join(', ') });
+      const arrows = `${aug.flipHorizontal ? '↔' : ''}${aug.flipVertical ? '↕' : ''}`;
+      const turn = `${deg >= 0 ? '+' : '−'}${Math.abs(deg).toFixed(1)}°`;
+      tiles.push({ rgb, width: w, height: h, title: arrows ? `flip ${arrows}, ${turn}` : turn });
     }
     const heading = `${entry.path} (${ds.classNames[entry.label]})`;
     await fs.writeFile(argv.out, await renderGrid(tiles, { heading }));
