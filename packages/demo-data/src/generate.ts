@@ -1,10 +1,9 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import sharp from 'sharp';
-import { drawPicture } from './draw';
 import { DemoDataError } from './errors';
-import { withJfif } from './jpeg-bytes';
+import { makePicture } from './picture';
+import { PicturePool } from './picture-pool';
 import { flaggedBy, RECIPES, type PlantedFile } from './planted';
 import { Rng } from './rng';
 import { SHAPES } from './shapes';
@@ -46,7 +45,10 @@ export interface DemoManifest {
 /** 1,000 per class: 2,000 pictures, the size the demo training and benchmarks are tuned for. */
 export const DEFAULTS = { classes: ['Cat', 'Dog'], perClass: 1000, seed: 1337, plantBroken: true } as const;
 
-/** Kaggle's 0-byte files keep their numbers (Cat/666.jpg, Dog/11702.jpg); pictures skip them. */
+/** Sets of at least this many pictures are drawn on worker threads (one per core). */
+const THREADS_FROM = 200;
+
+/** A class name's hash: part of each picture's random stream. */
 const seedOf = (s: string) => [...s].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 7);
 
 function checkOptions(o: DemoOptions): Required<Omit<DemoOptions, 'force'>> {
@@ -124,16 +126,16 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoResult> {
       if (!r.name) plan.push({ recipe: r, rel: `${o.classes[r.cls]}/${take(r.cls, r.ext ?? '.jpg')}${r.ext ?? '.jpg'}`, index: i });
     }
 
-    const limit = Math.max(2, os.availableParallelism() * 2);
-    await pool(pictures, limit, async (p) => {
-      // One stream per picture: the same bytes whatever the order or concurrency.
-      const rng = new Rng(o.seed, seedOf(o.classes[p.cls]!), p.cls, p.n);
-      const pic = drawPicture(SHAPES[p.cls]!, rng);
-      const jpeg = await sharp(pic.rgb, { raw: { width: pic.width, height: pic.height, channels: 3 } })
-        .jpeg({ quality: rng.int(80, 95) })
-        .toBuffer();
-      await fsp.writeFile(path.join(staging, ...p.rel.split('/')), withJfif(jpeg));
-    });
+    // One random stream per picture: the same bytes whatever the thread, order or concurrency.
+    const threads = pictures.length >= THREADS_FROM ? PicturePool.create(os.availableParallelism()) : undefined;
+    try {
+      await pool(pictures, threads ? threads.size * 2 : 4, async (p) => {
+        const job = { seed: o.seed, classSeed: seedOf(o.classes[p.cls]!), cls: p.cls, n: p.n, file: path.join(staging, ...p.rel.split('/')) };
+        await (threads ? threads.run(job) : makePicture(job));
+      });
+    } finally {
+      await threads?.close();
+    }
     const manifest: PlantedFile[] = [];
     for (const { recipe, rel, index } of plan) {
       const rng = new Rng(o.seed, 0x5eed, index);

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { generateDemoData } from '../src';
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 let work: string;
@@ -22,6 +24,17 @@ test('generate writes the folder and says where', () => {
   expect(r.code).toBe(0);
   expect(r.out).toMatch(/wrote 9 files \(0 planted\) to .*pets/);
   expect(existsSync(path.join(out, 'Rabbit', '2.jpg'))).toBe(true);
+});
+
+test('pictures drawn on worker threads (CLI) are byte-identical to the main thread ones (API)', async () => {
+  const viaCli = path.join(work, 'threads-cli');
+  const viaApi = path.join(work, 'threads-api');
+  expect(run('generate', '--out', viaCli, '--per-class', '110', '--seed', '3', '--no-broken').code).toBe(0);
+  await generateDemoData({ outDir: viaApi, perClass: 110, seed: 3, plantBroken: false });
+  for (const rel of ['Cat/0.jpg', 'Cat/57.jpg', 'Dog/109.jpg']) {
+    const h = async (d: string) => createHash('sha256').update(await fsp.readFile(path.join(d, rel))).digest('hex');
+    expect(await h(viaCli)).toBe(await h(viaApi));
+  }
 });
 
 test.each([
