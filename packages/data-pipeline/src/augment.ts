@@ -10,7 +10,8 @@
  * d c b a) and clamps; bilinear interpolation. Results are rounded to uint8.
  */
 import type { MT19937 } from './mt19937';
-import { ROTATE_WASM_BASE64 } from './rotate-wasm';
+import { instantiateKernel, memoryOf, type WasmMemory } from './wasm';
+import { ROTATE_WASM_BASE64 } from './wasm-kernels';
 
 export type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
 
@@ -252,31 +253,16 @@ function sampleReflected(src: Uint8Array, width: number, height: number, channel
   bilinearAt(src, width, height, channels, Math.round(reflect(ix, width) * 65536), Math.round(reflect(iy, height) * 65536), out, o);
 }
 
-interface WasmKernel {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+interface RotateKernel {
+  memory: WasmMemory;
   rotate3: (src: number, dst: number, w: number, h: number, b: number, c: number, e: number, f: number, stepX: number, stepY: number) => void;
 }
 
-/** The slice of the WebAssembly API used here (the ES2022 lib this package compiles against has none). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
+let rotateKernel: RotateKernel | null | undefined;
 
-let wasmKernel: WasmKernel | null | undefined;
-
-/** The SIMD kernel, or null where WebAssembly SIMD is unavailable (then the JS loop is used). */
-function loadWasmKernel(): WasmKernel | null {
-  if (wasmKernel !== undefined) return wasmKernel;
-  try {
-    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-    const bytes = Buffer.from(ROTATE_WASM_BASE64, 'base64');
-    wasmKernel = wasm?.validate(bytes) ? (new wasm.Instance(new wasm.Module(bytes), {}).exports as WasmKernel) : null;
-  } catch {
-    wasmKernel = null;
-  }
-  return wasmKernel;
+function loadWasmKernel(): RotateKernel | null {
+  if (rotateKernel === undefined) rotateKernel = instantiateKernel<RotateKernel>(ROTATE_WASM_BASE64);
+  return rotateKernel;
 }
 
 /** Which kernel rotateImage uses for RGB images here: 'wasm-simd', or 'js' without WebAssembly SIMD. */
@@ -297,9 +283,7 @@ function rotateWasm(src: Uint8Array, width: number, height: number, m: Affine, o
   if (!k) return false;
   const n = width * height * 3;
   const dst = n + 16; // 4 bytes of slack after each image, rounded up
-  const need = dst + n + 16;
-  if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
-  const mem = new Uint8Array(k.memory.buffer);
+  const mem = memoryOf(k.memory, dst + n + 16);
   mem.set(src.subarray(0, n), 0);
   const FX = 65536;
   k.rotate3(0, dst, width, height, m.b, m.c, m.e, m.f, Math.round(m.a * FX) | 0, Math.round(m.d * FX) | 0);

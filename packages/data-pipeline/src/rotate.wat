@@ -3,7 +3,7 @@
 ;; 16.16 fixed-point coordinates, same REFLECT mapping (one reflection), same 10-bit weights.
 ;; The caller checks that every sample lies within one reflection, and leaves 4 bytes of slack
 ;; after src (32-bit loads read one byte past a pixel) and after dst (32-bit stores).
-;; Compiled into src/rotate-wasm.ts by `pnpm gen:wasm` (test/rotate-wasm.test.ts checks it).
+;; Compiled into src/wasm-kernels.ts by `pnpm gen:wasm` (test/wasm-kernels.test.ts checks it).
 (module
   (memory (export "memory") 1)
   ;; rotate3(src, dst, w, h, b, c, e, f, stepX, stepY): RGB, all samples within one reflection.

@@ -1,0 +1,46 @@
+import { rotateImage, rotationKernel } from '../src/augment';
+import { MT19937 } from '../src/mt19937';
+import { cropWindowForAspect, resizeImage, resizeKernelName } from '../src/resize';
+import { RESIZE_WASM_BASE64, ROTATE_WASM_BASE64 } from '../src/wasm-kernels';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { compileKernels } = require('../scripts/gen-wasm-kernels.js') as { compileKernels: () => Promise<Record<string, string>> };
+
+const rng = MT19937.fromSeed(77);
+const randomImage = (w: number, h: number) => Uint8Array.from({ length: w * h * 3 }, () => rng.nextUint32() & 255);
+
+describe('the WebAssembly SIMD kernels', () => {
+  it('are src/*.wat compiled (run `pnpm gen:wasm` after editing a .wat)', async () => {
+    expect(await compileKernels()).toEqual({ ROTATE_WASM_BASE64, RESIZE_WASM_BASE64 });
+  });
+
+  it('load on Node 20', () => {
+    expect(rotationKernel()).toBe('wasm-simd');
+    expect(resizeKernelName()).toBe('wasm-simd');
+  });
+
+  it('rotate to the same bytes as the JS loop for any angle and flip', () => {
+    for (const [w, h] of [[180, 180], [31, 17], [2, 9]] as const) {
+      const src = randomImage(w, h);
+      for (let i = 0; i < 12; i++) {
+        const angle = (rng.nextDouble() - 0.5) * 2 * Math.PI;
+        const fh = rng.nextDouble() < 0.5;
+        const fv = rng.nextDouble() < 0.5;
+        const viaAuto = rotateImage(src, w, h, 3, angle, undefined, fh, fv);
+        const viaJs = rotateImage(src, w, h, 3, angle, undefined, fh, fv, 'js');
+        expect(Buffer.from(viaAuto).equals(Buffer.from(viaJs))).toBe(true);
+      }
+    }
+  });
+
+  it('resize (bilinear) to the same bytes as the float32 JS loop, down, up and cropped', () => {
+    for (const [w, h, oh, ow] of [[500, 375, 180, 180], [37, 23, 64, 50], [9, 300, 12, 5]] as const) {
+      const img = { data: randomImage(w, h), width: w, height: h, channels: 3 };
+      const plain = [resizeImage(img, oh, ow, 'bilinear'), resizeImage(img, oh, ow, 'bilinear', undefined, undefined, 'js')];
+      expect(Buffer.from(plain[0]!).equals(Buffer.from(plain[1]!))).toBe(true);
+      const win = cropWindowForAspect(w, h, oh, ow);
+      const cropped = [resizeImage(img, oh, ow, 'bilinear', win), resizeImage(img, oh, ow, 'bilinear', win, undefined, 'js')];
+      expect(Buffer.from(cropped[0]!).equals(Buffer.from(cropped[1]!))).toBe(true);
+    }
+  });
+});
