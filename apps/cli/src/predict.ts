@@ -7,6 +7,9 @@ import { inspect } from '@pawpipe/image-validation';
 import { latestCheckpoint, loadCheckpoint, readMeta } from '@pawpipe/trainer';
 import type { CheckpointMeta } from '@pawpipe/trainer';
 
+/** Verdict categories predict refuses (with the validator's one-line reason). */
+const REFUSED = new Set<string>(['not-an-image', 'damaged', 'unsupported', 'too-large']);
+
 export class PredictError extends Error {
   constructor(readonly code: 'no-model' | 'bad-image', message: string, readonly path?: string) {
     super(message);
@@ -44,10 +47,14 @@ export class Predictor {
     return new Predictor(resolved, meta, model);
   }
 
-  /** Validate (the validator's reason if the file cannot be used), decode, resize, predict. */
+  /**
+   * Validate (strict policy: the validator's reason if the file is broken or of a format TensorFlow
+   * does not read), decode, resize, predict. Files that merely decode with warnings or carry another
+   * format's extension are predicted: their pixels are fine.
+   */
   async predict(file: string): Promise<Prediction | PredictFailure> {
-    const verdict = await inspect(file, { policy: 'decode' }).catch((e: Error) => ({ flagged: true, reason: e.message }));
-    if (verdict.flagged) return { path: file, error: verdict.reason };
+    const verdict = await inspect(file, { policy: 'strict' }).catch((e: Error) => ({ category: 'not-an-image', reason: e.message }));
+    if (REFUSED.has(verdict.category)) return { path: file, error: verdict.reason };
     let pixels: Uint8Array;
     try {
       const img = await decodeRgb(file);

@@ -39,6 +39,7 @@ beforeAll(async () => {
   const jpeg = readFileSync(path.join(dir, 'cat.jpg'));
   writeFileSync(path.join(dir, 'truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 2)));
   writeFileSync(path.join(dir, 'notes.jpg'), 'this is not an image\n');
+  await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: 9, g: 9, b: 9 } } }).tiff().toFile(path.join(dir, 'scan.tiff'));
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -66,12 +67,13 @@ test('predict --json on a run folder (newest checkpoint) gives every class, most
 });
 
 test('a broken or non-image file gets the validator\'s one-line reason, no stack trace, exit code 3', async () => {
-  const r = cli(['predict', '--model', catDog, '--backend', 'wasm', path.join(dir, 'truncated.jpg'), path.join(dir, 'notes.jpg'), path.join(dir, 'cat.jpg')]);
+  const r = cli(['predict', '--model', catDog, '--backend', 'wasm', path.join(dir, 'truncated.jpg'), path.join(dir, 'notes.jpg'), path.join(dir, 'scan.tiff'), path.join(dir, 'cat.jpg')]);
   expect(r.code).toBe(3);
   const lines = r.err.trim().split('\n');
-  expect(lines).toHaveLength(2);
-  expect(lines[0]).toMatch(/truncated\.jpg: .+/);
+  expect(lines).toHaveLength(3);
+  expect(lines[0]).toMatch(/truncated\.jpg: .*(damaged|truncated|premature)/i);
   expect(lines[1]).toMatch(/notes\.jpg: .+/);
+  expect(lines[2]).toMatch(/scan\.tiff: .*TIFF/);
   expect(r.err).not.toMatch(/\n\s+at /);
   expect(r.out).toMatch(/cat\.jpg: This image is/);
 });

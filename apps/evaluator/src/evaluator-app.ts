@@ -64,6 +64,8 @@ export class EvaluatorApp {
   private stopped = false;
   private wake: (() => void) | null = null;
   private doneEpoch: number | null = null;
+  /** the trainer reported a failed run */
+  trainerFailed = false;
   private dataset: ImageDataset | null = null;
   readonly records: EvalRecord[] = [];
 
@@ -113,6 +115,11 @@ export class EvaluatorApp {
       for await (const ev of this.sub.events()) {
         if (ev.type === 'done') {
           this.doneEpoch = ev.lastCheckpoint ? epochOf(ev.lastCheckpoint) : 0;
+          if (ev.status === 'failed') {
+            this.trainerFailed = true;
+            // Score what was saved, then stop: no more checkpoints will come.
+            this.doneEpoch = Math.max(0, ...(await listCheckpoints(this.checkpointsDir)).map((e) => e.epoch));
+          }
           this.c.log(`trainer: run ${ev.runId} ${ev.status}`);
         }
         this.wake?.();

@@ -62,6 +62,10 @@ async function main(): Promise<void> {
   } else {
     log('no checkpoint to score');
   }
+  if (app.trainerFailed) {
+    log('the trainer reported a failed run');
+    process.exitCode = 1;
+  }
 }
 
 function report(e: unknown): void {
@@ -74,4 +78,4 @@ function report(e: unknown): void {
   process.exit(1);
 }
 
-main().then(() => process.exit(0), report);
+main().then(() => process.exit(process.exitCode ?? 0), report);

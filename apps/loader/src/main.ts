@@ -75,6 +75,10 @@ async function main(): Promise<void> {
 
 function report(e: unknown): void {
   const err = e as Error & { code?: string; path?: string };
+  if (e instanceof ProtocolError && e.code === 'trainer-failed') {
+    log(err.message);
+    process.exit(1);
+  }
   if (e instanceof ProtocolError && e.code === 'rejected') {
     log(`the trainer refused this loader: ${err.message}`);
     process.exit(EXIT.refused);

@@ -68,6 +68,18 @@ export class TrainerApp {
   }
 
   async run(): Promise<TrainSummary> {
+    try {
+      return await this.train();
+    } catch (e) {
+      // Tell loaders and subscribers, so the other processes of the job end too.
+      if (!this.stopped && this.runId) await this.finish(this.runId, null, 'failed', (e as Error).message).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private runId: string | null = null;
+
+  private async train(): Promise<TrainSummary> {
     const c = this.c;
     const backend = await initBackend(c.backend, { log: c.log });
     await fs.mkdir(this.checkpointsDir, { recursive: true });
@@ -79,6 +91,7 @@ export class TrainerApp {
     const latest = await latestCheckpoint(this.checkpointsDir, c.log);
     const resumed = latest ? await loadCheckpoint(latest.dir, { optimizer: true }) : null;
     const runId = resumed?.meta.runId ?? newRunId();
+    this.runId = runId;
     const startEpoch = resumed?.meta.epoch ?? 0;
     if (resumed) c.log(`resuming run ${runId} from ${latest?.dir} (epoch ${startEpoch}/${resumed.meta.epochs} done)`);
 
@@ -158,8 +171,8 @@ export class TrainerApp {
   }
 
   /** Tell loaders and subscribers that the run is over, then keep answering late loaders a moment. */
-  private async finish(runId: string, lastCheckpoint: string | null, status: 'completed' | 'failed'): Promise<void> {
-    await this.broker?.finish(`all ${this.c.epochs} epochs trained`);
+  private async finish(runId: string, lastCheckpoint: string | null, status: 'completed' | 'failed', why?: string): Promise<void> {
+    await this.broker?.finish(status === 'completed' ? `all ${this.c.epochs} epochs trained` : `training failed: ${why ?? 'error'}`, status);
     await this.publisher?.publish({ type: 'done', runId, epochs: this.c.epochs, status, lastCheckpoint });
     await new Promise((r) => setTimeout(r, this.c.doneGraceMs));
   }

@@ -166,3 +166,17 @@ test('kill -9 a loader mid-epoch and restart it: no batch lost, none used twice'
   expectEachBatchOnce(consumed, [0, 1], n);
   expect(tr.err()).toMatch(/loader L1 restarted/);
 });
+
+test('SIGTERM/SIGINT: trainer and loader close their sockets and exit promptly with 143/130', async () => {
+  const runDir = path.join(root, 'run-signals');
+  const p = await ports();
+  const tr = trainer(runDir, p, 2);
+  const l = loader(p, 'L1');
+  await waitFor('a consumed batch', () => jsonl<Consumed>(path.join(runDir, 'consumed.jsonl')).length >= 1);
+  process.kill(tr.pid, 'SIGTERM');
+  expect(await tr.exited).toBe(143);
+  expect(tr.err()).toMatch(/SIGTERM: closing sockets/);
+  process.kill(l.pid, 'SIGINT');
+  expect(await l.exited).toBe(130);
+  expect(readdirSync(path.join(runDir, 'checkpoints')).filter((n) => n.includes('.tmp-'))).toEqual([]);
+});

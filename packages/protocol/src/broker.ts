@@ -96,6 +96,7 @@ export class BatchBroker {
   private readonly buffer = new Map<number, ReceivedBatch>();
   private waiter: { seq: number; resolve: (b: ReceivedBatch) => void; reject: (e: Error) => void } | null = null;
   private finished: string | null = null;
+  private finishedStatus: 'completed' | 'failed' = 'completed';
   private closed = false;
 
   constructor(private readonly opts: BrokerOptions) {
@@ -182,8 +183,9 @@ export class BatchBroker {
   }
 
   /** Tell every loader (and any that speaks later) that training is over. */
-  async finish(reason: string): Promise<void> {
+  async finish(reason: string, status: 'completed' | 'failed' = 'completed'): Promise<void> {
     this.finished = reason;
+    this.finishedStatus = status;
     for (const p of this.peers.values()) this.sendDone(p.identity);
     await this.queue.drain();
   }
@@ -225,7 +227,7 @@ export class BatchBroker {
   }
 
   private sendDone(identity: Buffer): void {
-    this.send(identity, { type: 'done', runId: this.opts.runId, reason: this.finished ?? 'done' });
+    this.send(identity, { type: 'done', runId: this.opts.runId, reason: this.finished ?? 'done', status: this.finishedStatus });
   }
 
   private handle(identity: Buffer, frames: Buffer[]): void {

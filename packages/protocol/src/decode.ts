@@ -227,7 +227,8 @@ export function decodeTrainerMessage(frames: Buffer[]): Decoded<TrainerMessage> 
       case 'malformed':
         return { v, type: h.type, reason: str(h, 'reason', 4096) };
       case 'done':
-        return { v, type: 'done', runId: str(h, 'runId'), reason: typeof h.reason === 'string' ? h.reason : '' };
+        if (h.status !== 'completed' && h.status !== 'failed') fail('"status" must be "completed" or "failed"');
+        return { v, type: 'done', runId: str(h, 'runId'), reason: typeof h.reason === 'string' ? h.reason : '', status: h.status };
       case 'heartbeat':
         return { v, type: 'heartbeat' };
       default:

@@ -65,8 +65,8 @@ export interface Reject { v: number; type: 'reject'; reason: string }
 export interface Reset { v: number; type: 'reset'; reason: string }
 /** a message from this peer was malformed; informational */
 export interface Malformed { v: number; type: 'malformed'; reason: string }
-/** training is over: the loader exits */
-export interface Done { v: number; type: 'done'; runId: string; reason: string }
+/** training is over (`status` 'failed': the trainer gave up): the loader exits */
+export interface Done { v: number; type: 'done'; runId: string; reason: string; status: 'completed' | 'failed' }
 export type TrainerMessage = Welcome | Assign | Reject | Reset | Malformed | Done | Heartbeat;
 
 // ---- trainer PUB -> evaluator SUB: [topic, JSON] ----

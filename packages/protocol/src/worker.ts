@@ -43,7 +43,7 @@ export class BatchWorker {
   readonly rejections: Rejections;
   readonly stats: WorkerStats = { produced: 0, assigned: 0, resets: 0 };
   readonly incarnation: string;
-  /** resolves with the trainer's reason when training is over; rejects when the trainer refuses us */
+  /** resolves with the trainer's reason when training is over; rejects when the trainer refuses us or failed */
   readonly finished: Promise<string>;
 
   private readonly socket: Dealer;
@@ -144,7 +144,8 @@ export class BatchWorker {
             this.settle.reject(new ProtocolError('rejected', msg.reason));
             return;
           case 'done':
-            this.settle.resolve(msg.reason);
+            if (msg.status === 'failed') this.settle.reject(new ProtocolError('trainer-failed', `the trainer stopped: ${msg.reason}`));
+            else this.settle.resolve(msg.reason);
             return;
           case 'heartbeat':
             break;

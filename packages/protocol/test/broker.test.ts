@@ -189,6 +189,14 @@ test('finish() tells loaders training is over', async () => {
   await expect(w.finished).resolves.toBe('all epochs trained');
 });
 
+test('a failed run tells loaders so: their finished promise rejects', async () => {
+  const b = await startBroker();
+  const w = startWorker(b.address, 'a');
+  await b.waitForDataset();
+  await b.finish('out of memory', 'failed');
+  await expect(w.finished).rejects.toMatchObject({ code: 'trainer-failed' });
+});
+
 test('checkpoint events reach a subscriber; garbage events are counted', async () => {
   const pub = new EventPublisher('tcp://127.0.0.1:*');
   await pub.start();
