@@ -310,3 +310,15 @@ describe('bad options', () => {
     expect(() => ds.batches(0, { shard: { index: 2, count: 2 } })).toThrow('`shard` must have 0 <= index < count');
   });
 });
+
+describe('order without shuffling', () => {
+  it('keeps the sorted order in every epoch and crops to the aspect ratio on request', async () => {
+    const ds = await openDataset({ dataDir: root, imageSize: [4, 8], batchSize: 5, shuffle: false, validate: false, log: false, cropToAspectRatio: true });
+    const sorted = ['a', 'b', 'c'].flatMap((c) => Array.from({ length: 7 }, (_, i) => `${c}/${String(i).padStart(3, '0')}.png`));
+    expect(ds.files.map((f) => f.path)).toEqual(sorted);
+    expect((await ds.batch(0, 1)).paths).toEqual(sorted.slice(5, 10));
+    expect((await ds.batch(7, 1)).paths).toEqual(sorted.slice(5, 10));
+    const b = await ds.batch(0, 0);
+    expect(b.shape).toEqual([5, 4, 8, 3]);
+  });
+});
