@@ -127,6 +127,7 @@ interface ResizeKernel {
 }
 
 let resizeKernel: ResizeKernel | null | undefined;
+const WASM_MAX_SOURCE_BYTES = 64 * 1024 * 1024;
 
 function bilinearWasm(
   src: RawImage,
@@ -144,6 +145,9 @@ function bilinearWasm(
   if (!k) return false;
   const stride = src.width * 3;
   const srcBytes = src.height * stride;
+  // WebAssembly memory never shrinks: very large photos (over ~20 megapixels) take the JS loop
+  // rather than leave the kernel holding their size for the life of the process.
+  if (srcBytes > WASM_MAX_SOURCE_BYTES) return false;
   // Layout: source image, 16 bytes of slack, x taps (12 bytes each), y taps, output, slack.
   const xtab = srcBytes + 16;
   const ytab = xtab + outW * 12;
