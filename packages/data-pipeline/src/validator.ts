@@ -23,7 +23,7 @@ export type Validator = (root: string, files: readonly string[], policy: Policy)
  * hidden files): those few are inspected one by one.
  */
 export const scanWithImageValidation: Validator = async (root, files, policy) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // Required lazily: indexing with validate: false never loads image-validation.
   const iv = require('@pawpipe/image-validation') as typeof import('@pawpipe/image-validation');
   const report = await iv.scan(root, { policy, cache: true });
   const out: FileVerdict[] = report.entries.map((e) => ({ path: e.path, flagged: e.flagged, category: e.category, reason: e.reason }));

@@ -3,7 +3,7 @@ import { MT19937 } from '../src/mt19937';
 import { cropWindowForAspect, resizeImage, resizeKernelName } from '../src/resize';
 import { RESIZE_WASM_BASE64, ROTATE_WASM_BASE64 } from '../src/wasm-kernels';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// The generator is a plain Node script (it also runs as `pnpm gen:wasm`).
 const { compileKernels } = require('../scripts/gen-wasm-kernels.js') as { compileKernels: () => Promise<Record<string, string>> };
 
 const rng = MT19937.fromSeed(77);
