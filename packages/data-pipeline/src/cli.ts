@@ -12,7 +12,7 @@ void yargs(hideBin(process.argv))
   .command(splitCommand)
   .command(showCommand)
   .command(showAugmentedCommand)
-  .demandCommand(1, 'Name a command: split, show or show-augmented (see --help)')
+  .demandCommand(1, 'Name a command: split, show or show-augmented')
   .strict()
   .fail((msg, err) => {
     const text = (msg ?? err?.message ?? 'bad usage').replace(/\s*\n\s*/g, ' ');
