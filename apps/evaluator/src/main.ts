@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   });
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
+      process.exitCode = code; // main() may finish first once the sockets close: it exits with this code
       log(`${signal}: closing`);
       void app.stop().finally(() => process.exit(code));
     });

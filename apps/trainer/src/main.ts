@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   let stopping = false;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
+      process.exitCode = code; // main() may finish first once the sockets close: it exits with this code
       stopping = true;
       log(`${signal}: closing sockets; the last complete checkpoint stays in ${app.checkpointsDir}`);
       void app.stop().finally(() => process.exit(code));
@@ -91,4 +92,4 @@ function report(e: unknown): void {
   process.exit(1);
 }
 
-main().then(() => process.exit(0), report);
+main().then(() => process.exit(process.exitCode ?? 0), report);
