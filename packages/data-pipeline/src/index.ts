@@ -7,7 +7,7 @@ export type { DataPipelineErrorCode } from './errors';
 export type { Interpolation, LabelMode, Subset } from './options';
 export type { AugmentOptions, FlipMode, ImageAugmentation } from './augment';
 export { drawAugmentation, flipImage, rotateImage, rotationKernel } from './augment';
-export { resizeImage, cropWindowForAspect } from './resize';
+export { resizeImage, cropWindowForAspect, resizeKernelName } from './resize';
 export type { RawImage, Window } from './resize';
 export { decodeRgb } from './decode';
 export type { CacheOptions, CacheStats } from './image-cache';
