@@ -20,6 +20,7 @@ import { photoFolder } from './photos';
 const IDENTIFY_FILES = 100;
 const DEMO_FILES = 1000;
 const PHOTO_FILES = 300;
+const ROUNDS = 3;
 
 function repoRoot(): string | undefined {
   for (let d = __dirname; path.dirname(d) !== d; d = path.dirname(d)) if (existsSync(path.join(d, 'pnpm-workspace.yaml'))) return d;
@@ -75,8 +76,16 @@ async function main(): Promise<void> {
   sets.push(['(b) 500x375 photo-like JPEGs, q90', photos]);
 
   for (const [label, files] of sets) {
-    const s = await strictRate(files);
-    const pil = await pillow(files);
+    // Best of ROUNDS, strict and Pillow interleaved, so both see the same background load.
+    let s = { rate: 0, flagged: 0 };
+    let pil: PeerResult = { missing: '' };
+    for (let round = 0; round < ROUNDS; round++) {
+      const sr = await strictRate(files);
+      if (sr.rate > s.rate) s = sr;
+      const pr = await pillow(files);
+      if ('missing' in pr) pil = pr;
+      else if ('missing' in pil || pr.rate > pil.rate) pil = pr;
+    }
     const idf = identify(sample(files, IDENTIFY_FILES));
     for (const p of [pil, idf]) if ('missing' in p && !notes.includes(p.missing)) notes.push(p.missing);
     rows.push([label, String(files.length), fmt(s.rate), show(pil), show(idf), ratio(s.rate, idf), ratio(s.rate, pil)]);
@@ -86,7 +95,7 @@ async function main(): Promise<void> {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
   const pin = hasTaskset() ? 'taskset -c 0' : 'no taskset: not pinned';
-  process.stdout.write(`\nvalidate-images strict policy: files/second on one core (${pin}; sharp.concurrency(1), UV_THREADPOOL_SIZE=1, one file at a time)\n`);
+  process.stdout.write(`\nvalidate-images strict policy: files/second on one core (${pin}; sharp.concurrency(1), UV_THREADPOOL_SIZE=1, one file at a time; strict and Pillow best of ${ROUNDS} interleaved rounds)\n`);
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
   process.stdout.write(`goals: strict >= 10x identify, strict >= Pillow (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores; figures are noisy on a shared machine)\n`);
 
