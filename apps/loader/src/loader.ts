@@ -24,6 +24,8 @@ export interface LoaderConfig {
   window: number;
   concurrency: number;
   heartbeatMs: number;
+  /** a folder for decoded, resized images shared by the loaders of one machine (undefined: memory only) */
+  cacheDir?: string;
   log: (line: string) => void;
 }
 
@@ -58,6 +60,7 @@ export class Loader {
       dataDir: c.dataDir, subset: 'training', imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed,
       validationSplit: c.validationSplit, labelMode, index, log: c.log,
       augment: c.augment === 'loader' ? { flip: c.flip, rotation: c.rotation } : false,
+      ...(c.cacheDir !== undefined && { cache: { dir: c.cacheDir } }),
     });
     this.dataset = ds;
     const fingerprint: DatasetFingerprint = {

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     .option('window', { type: 'number', default: 4, describe: 'prefetch window: most batches outstanding (credit)' })
     .option('concurrency', { type: 'number', default: 2, describe: 'batches prepared at once' })
     .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS })
+    .option('cache-dir', { type: 'string', describe: 'folder for decoded, resized images, shared by the loaders of this machine (default: memory only)' })
     .example('$0 --ensure-demo --image-size 48', 'serve the demo data at 48x48 to a trainer on this machine')
     .example('$0 --data-dir PetImages --image-size 180 --trainer tcp://10.0.0.5:5555', 'the Kaggle folder, to a trainer elsewhere')
     .check((a) => {
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     batchSize: argv['batch-size'], seed: argv.seed, validationSplit: argv['validation-split'], augment: argv.augment as AugmentPlacement,
     flip: argv.flip, rotation: argv.rotation, trainer: argv.trainer, loaderId: argv['loader-id'], window: argv.window,
     concurrency: argv.concurrency, heartbeatMs: argv['heartbeat-ms'], log,
+    ...(argv['cache-dir'] !== undefined && { cacheDir: path.resolve(argv['cache-dir']) }),
   });
   let stopping = false;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
