@@ -2,13 +2,14 @@
 // drawn uniformly from [-f * 2pi, f * 2pi] per image, counter-clockwise for positive angles;
 // pixels outside the image are filled by 'reflect' (d c b a | a b c d | d c b a), sampled
 // bilinearly: Keras 2 image_preprocessing.RandomRotation with get_rotation_matrix and
-// ImageProjectiveTransformV3, which tf.image.transform reproduces (wasm has its Transform kernel).
-// Active only in training.
+// ImageProjectiveTransformV3, reproduced by ./projective-transform (wasm's Transform kernel
+// gets 'reflect' wrong). Active only in training.
 import { tf } from '@pawpipe/tf-backend';
 import { randomSeed, SeededRandom } from './seeded-random';
 
-export type FillMode = 'reflect' | 'wrap' | 'constant' | 'nearest';
-export type Interpolation = 'bilinear' | 'nearest';
+import { projectiveTransform, type FillMode, type Interpolation } from './projective-transform';
+
+export type { FillMode, Interpolation };
 
 export interface RandomRotationArgs {
   factor: number | [number, number];
@@ -55,6 +56,12 @@ export class RandomRotation extends tf.layers.Layer {
     this.upper = hi * 2 * Math.PI;
     this.fillMode = args.fillMode ?? 'reflect';
     this.interpolation = args.interpolation ?? 'bilinear';
+    if (!['reflect', 'wrap', 'constant', 'nearest'].includes(this.fillMode)) {
+      throw new Error(`RandomRotation: fillMode must be reflect, wrap, constant or nearest, got '${this.fillMode}'`);
+    }
+    if (!['bilinear', 'nearest'].includes(this.interpolation)) {
+      throw new Error(`RandomRotation: interpolation must be bilinear or nearest, got '${this.interpolation}'`);
+    }
     this.fillValue = args.fillValue ?? 0;
     this.seed = args.seed;
     this.rng = new SeededRandom(args.seed ?? randomSeed());
@@ -74,11 +81,8 @@ export class RandomRotation extends tf.layers.Layer {
     if (kwargs['training'] !== true) return x;
     return tf.tidy(() => {
       const [n, h, w] = x.shape;
-      const matrices = this.draw(n).flatMap((a) => rotationMatrix(a, h, w));
-      const transforms = tf.tensor2d(matrices, [n, 8]);
-      const fill = this.fillMode === 'wrap' || this.fillMode === 'reflect' || this.fillMode === 'nearest' || this.fillMode === 'constant'
-        ? this.fillMode : 'reflect';
-      return tf.image.transform(x, transforms, this.interpolation, fill, this.fillValue);
+      const matrices = this.draw(n).map((a) => rotationMatrix(a, h, w));
+      return projectiveTransform(x, matrices, this.interpolation, this.fillMode, this.fillValue);
     });
   }
 
