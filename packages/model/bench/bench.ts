@@ -1,0 +1,106 @@
+// pnpm bench: training-step and inference time of the mini-Xception, batch 32, at 64x64 and
+// 180x180, on wasm (with @pawpipe/tf-backend's gradient kernels), on tfjs' cpu backend and in
+// PyTorch 1.13 on the CPU (bench/xception_torch.py, Debian's python3-torch) with the same
+// number of threads as wasm (1), all in one run, printed with ratios.
+// Flags: --sizes 64,180  --steps N (timed wasm/torch steps, default 3)  --no-cpu  --no-torch
+//        --python /usr/bin/python3
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { initBackend, tf } from '@pawpipe/tf-backend';
+import { makeModel } from '../src';
+
+interface Row { size: number; engine: string; trainS?: number; inferS?: number; note: string }
+
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const sizes = (flag('sizes') ?? '64,180').split(',').map(Number);
+const steps = Number(flag('steps') ?? 3);
+const python = flag('python') ?? '/usr/bin/python3';
+const BATCH = 32;
+const WASM_THREADS = 1;
+
+function batch(n: number, s: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  return tf.tidy(() => ({
+    x: tf.randomUniform([n, s, s, 3], 0, 255, 'float32', 1) as tf.Tensor4D,
+    y: tf.tensor2d(Array.from({ length: n }, (_, i) => i % 2), [n, 1]),
+  }));
+}
+
+/** Seconds per training step and per inference pass, after one warm-up of each. */
+async function timeTf(size: number, n: number, timed: number): Promise<{ trainS: number; inferS: number }> {
+  // augmentation off: the same network PyTorch runs (augmentation is data-side work)
+  const model = makeModel({ inputShape: [size, size, 3], numClasses: 2, augmentation: false });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'binaryCrossentropy' });
+  const { x, y } = batch(n, size);
+  const infer = (): void => tf.tidy(() => { (model.predict(x) as tf.Tensor).dataSync(); });
+  await model.trainOnBatch(x, y);
+  let t = performance.now();
+  for (let i = 0; i < timed; i++) await model.trainOnBatch(x, y);
+  const trainS = (performance.now() - t) / 1000 / timed;
+  infer();
+  t = performance.now();
+  for (let i = 0; i < timed; i++) infer();
+  const inferS = (performance.now() - t) / 1000 / timed;
+  tf.dispose([x, y]);
+  model.dispose();
+  return { trainS, inferS };
+}
+
+function timeTorch(size: number, threads: number, timed: number): Row {
+  const script = path.join(__dirname, '..', '..', '..', 'bench', 'xception_torch.py');
+  const res = spawnSync(python, [script, '--size', String(size), '--batch', String(BATCH), '--threads', String(threads), '--steps', String(timed)], { encoding: 'utf8' });
+  if (res.error != null || res.status !== 0) {
+    const why = res.error?.message ?? (res.stderr.trim().split('\n').at(-1) || `exit ${res.status}`);
+    return { size, engine: `pytorch (${threads} thr)`, note: `not measured: ${why} (apt-get install python3-torch)` };
+  }
+  const out = JSON.parse(res.stdout.trim().split('\n').at(-1) as string) as { train_s: number; infer_s: number; torch: string; params: number };
+  return { size, engine: `pytorch (${threads} thr)`, trainS: out.train_s, inferS: out.infer_s, note: `torch ${out.torch}, ${out.params.toLocaleString('en-US')} params` };
+}
+
+const fmt = (s?: number): string => (s === undefined ? '-' : s.toFixed(3));
+const ratio = (a?: number, b?: number): string => (a === undefined || b === undefined ? '-' : (a / b).toFixed(2));
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  for (const size of sizes) {
+    const sel = await initBackend('wasm');
+    const w = await timeTf(size, BATCH, steps);
+    rows.push({ size, engine: `tfjs wasm (${WASM_THREADS} thr)`, ...w, note: sel.reason.split(';')[0] ?? '' });
+    if (!argv.includes('--no-cpu')) {
+      await initBackend('cpu');
+      // The pure-JS backend takes minutes per step at 180x180: one step of a smaller batch,
+      // scaled linearly to 32 (conv cost is linear in the batch), and no warm-up step there.
+      const n = size >= 128 ? 4 : BATCH;
+      const model = makeModel({ inputShape: [size, size, 3], numClasses: 2, augmentation: false });
+      model.compile({ optimizer: tf.train.adam(1e-3), loss: 'binaryCrossentropy' });
+      const { x, y } = batch(n, size);
+      let t = performance.now();
+      await model.trainOnBatch(x, y);
+      const trainS = ((performance.now() - t) / 1000) * (BATCH / n);
+      t = performance.now();
+      tf.tidy(() => { (model.predict(x) as tf.Tensor).dataSync(); });
+      const inferS = ((performance.now() - t) / 1000) * (BATCH / n);
+      tf.dispose([x, y]);
+      model.dispose();
+      rows.push({ size, engine: 'tfjs cpu', trainS, inferS, note: n === BATCH ? '1 step, no warm-up' : `1 step of batch ${n} x ${BATCH / n}, no warm-up` });
+    }
+    if (!argv.includes('--no-torch')) rows.push(timeTorch(size, WASM_THREADS, steps));
+  }
+
+  console.log(`mini-Xception, batch ${BATCH}, train step = forward + backward + Adam update; seconds`);
+  console.log(['size', 'engine'.padEnd(20), 'train s', 'infer s', 'train/torch', 'infer/torch', 'note'].join('  '));
+  for (const r of rows) {
+    const torch = rows.find((o) => o.size === r.size && o.engine.startsWith('pytorch'));
+    console.log([`${r.size}x${r.size}`.padEnd(7), r.engine.padEnd(20), fmt(r.trainS).padStart(7), fmt(r.inferS).padStart(7),
+      ratio(r.trainS, torch?.trainS).padStart(11), ratio(r.inferS, torch?.inferS).padStart(11), r.note].join('  '));
+  }
+  console.log('ratios > 1: slower than PyTorch. Goals (issue 4): wasm train/torch < 1 at 180x180, <= 1.5 at 64x64.');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
