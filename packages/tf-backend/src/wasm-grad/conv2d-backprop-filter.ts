@@ -41,8 +41,17 @@ export function conv2dBackpropFilterWasm(args: {
     inputPadding(info.inWidth, ow, kw, sw, 1, info.padInfo.left),
     [0, 0],
   ]);
-  const xT = ops.run('Transpose', { x: xp }, { perm: [3, 0, 1, 2] }); // [Ci, N, Hp, Wp]
-  ops.free(xp);
+  // Stride 1: transpose once and slice every tap from the channel-major copy (contiguous rows).
+  // Stride > 1: slice each tap's grid in NHWC (cheap, see spatialSlice) and transpose that.
+  const strided = sh > 1 || sw > 1;
+  const xT = strided ? undefined : ops.run('Transpose', { x: xp }, { perm: [3, 0, 1, 2] }); // [Ci, N, Hp, Wp]
+  const tap = (i: number, j: number): TensorInfo => {
+    if (xT !== undefined) return ops.channelMajorSlice(xT, i, j, oh, ow, 1, 1);
+    const xs = ops.spatialSlice(xp, i, j, oh, ow, sh, sw);
+    const t = ops.run('Transpose', { x: xs }, { perm: [3, 0, 1, 2] });
+    ops.free(xs);
+    return t;
+  };
 
   const tapsPerGroup = Math.max(1, Math.floor(MAX_GATHER_FLOATS / (ci * rows)));
   const products: TensorInfo[] = [];
@@ -59,12 +68,13 @@ export function conv2dBackpropFilterWasm(args: {
   };
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      group.push(ops.channelMajorSlice(xT, i, j, oh, ow, sh, sw));
+      group.push(tap(i, j));
       if (group.length === tapsPerGroup) flush();
     }
   }
   if (group.length > 0) flush();
-  ops.free(xT, dyFilter);
+  ops.free(xp, dyFilter);
+  if (xT !== undefined) ops.free(xT);
   const all = ops.concat(products, 2); // [1, 1, taps*Ci, Co]
   ops.free(...products);
   const out = ops.reshape(all, [kh, kw, ci, co]);

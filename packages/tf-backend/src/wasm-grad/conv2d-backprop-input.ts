@@ -29,7 +29,7 @@ export function conv2dBackpropInputWasm(args: {
   const { inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
 
-  const flipped = ops.run('Reverse', { x: filter }, { dims: [0, 1] });
+  const flipped = kh === 1 && kw === 1 ? ops.share(filter) : ops.run('Reverse', { x: filter }, { dims: [0, 1] });
   const swapped = ops.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }); // [KH, KW, Co, Ci]
   ops.free(flipped);
 

@@ -38,7 +38,7 @@ export function depthwiseBackpropInputWasm(args: {
   ]);
   ops.free(dilated);
 
-  const flipped = ops.run('Reverse', { x: filter }, { dims: [0, 1] });
+  const flipped = kh === 1 && kw === 1 ? ops.share(filter) : ops.run('Reverse', { x: filter }, { dims: [0, 1] });
   const flat = ops.reshape(flipped, [kh, kw, c * m, 1]);
   ops.free(flipped);
   const conv = ops.run('DepthwiseConv2dNative', { x: padded, filter: flat }, {

@@ -6,6 +6,7 @@ import { getKernel, type DataId, type NamedAttrMap, type TensorInfo } from '@ten
 
 export interface WasmBackendLike {
   disposeData(dataId: DataId, force?: boolean): boolean;
+  incRef(dataId: DataId): void;
 }
 
 export class WasmOps {
@@ -24,7 +25,13 @@ export class WasmOps {
 
   /** Concat takes its inputs as an array (tfjs-backend-wasm/src/kernels/Concat.ts). */
   concat(xs: TensorInfo[], axis: number): TensorInfo {
-    return xs.length === 1 ? this.run('Identity', { x: xs[0] as TensorInfo }) : this.run('Concat', xs, { axis });
+    return xs.length === 1 ? this.share(xs[0] as TensorInfo) : this.run('Concat', xs, { axis });
+  }
+
+  /** Another reference to x's data, freed like any result: no copy (wasm's Identity copies). */
+  share(x: TensorInfo): TensorInfo {
+    this.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   }
 
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
@@ -50,26 +57,35 @@ export class WasmOps {
       cur = padded;
       owned = true;
     }
-    return owned ? cur : this.run('Identity', { x });
+    return owned ? cur : this.share(x);
   }
 
-  /** x[:, r0::sr, c0::sc, :] limited to outH x outW rows/cols (NHWC). */
+  /**
+   * x[:, r0::sr, c0::sc, :] limited to outH x outW rows/cols (NHWC). Strided cases avoid wasm's
+   * StridedSlice (a generic per-element loop, ~60 ms for 2M floats here): crop/pad to exactly
+   * outH*sr x outW*sc from (r0, c0), view it as [N*outH, sr, outW, sr*C] and take a rank-4 Slice
+   * of the first row and column of every sr x sc cell.
+   */
   spatialSlice(x: TensorInfo, r0: number, c0: number, outH: number, outW: number, sr: number, sc: number): TensorInfo {
-    const [n, , , ch] = x.shape as [number, number, number, number];
+    const [n, h, w, ch] = x.shape as [number, number, number, number];
+    if (r0 === 0 && c0 === 0 && outH === h && outW === w) return this.share(x);
     if (sr === 1 && sc === 1) {
       return this.run('Slice', { x }, { begin: [0, r0, c0, 0], size: [n, outH, outW, ch] });
     }
-    return this.run('StridedSlice', { x }, {
-      begin: [0, r0, c0, 0],
-      end: [n, r0 + (outH - 1) * sr + 1, c0 + (outW - 1) * sc + 1, ch],
-      strides: [1, sr, sc, 1],
-      beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-    });
+    const cells = this.padOrCrop(x, [[0, 0], [-r0, outH * sr - (h - r0)], [-c0, outW * sc - (w - c0)], [0, 0]]);
+    const view = this.reshape(cells, [n * outH, sr, outW, sc * ch]);
+    this.free(cells);
+    const picked = this.run('Slice', { x: view }, { begin: [0, 0, 0, 0], size: [n * outH, 1, outW, ch] });
+    this.free(view);
+    const out = this.reshape(picked, [n, outH, outW, ch]);
+    this.free(picked);
+    return out;
   }
 
   /** x[:, :, r0::sr, c0::sc] limited to outH x outW, for channel-major [C, N, H, W] data. */
   channelMajorSlice(x: TensorInfo, r0: number, c0: number, outH: number, outW: number, sr: number, sc: number): TensorInfo {
-    const [c, n] = x.shape as [number, number, number, number];
+    const [c, n, h, w] = x.shape as [number, number, number, number];
+    if (r0 === 0 && c0 === 0 && outH === h && outW === w) return this.share(x);
     if (sr === 1 && sc === 1) {
       return this.run('Slice', { x }, { begin: [0, 0, r0, c0], size: [c, n, outH, outW] });
     }
@@ -86,7 +102,7 @@ export class WasmOps {
    * Done as a pad of a rank-6 view followed by a reshape and a crop.
    */
   zeroDilate(x: TensorInfo, sh: number, sw: number): TensorInfo {
-    if (sh === 1 && sw === 1) return this.run('Identity', { x });
+    if (sh === 1 && sw === 1) return this.share(x);
     const [n, h, w, c] = x.shape as [number, number, number, number];
     const six = this.reshape(x, [n, h, 1, w, 1, c]);
     const padded = this.run('PadV2', { x: six }, {
