@@ -8,7 +8,7 @@ import {
 import { DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE } from '@pawpipe/trainer';
 import { TrainerApp } from './trainer-app';
 
-/** Exit codes: 0 trained to the end, 1 unexpected error, 2 bad flag or checkpoint, 130/143 interrupted. */
+/** Exit codes: 0 trained to the end, 1 unexpected error, 2 bad flag, checkpoint or a batch too big for the backend's memory, 130/143 interrupted. */
 const EXIT = { usage: 2 } as const;
 
 function log(line: string): void {
@@ -84,7 +84,8 @@ async function main(): Promise<void> {
 
 function report(e: unknown): void {
   const err = e as Error & { code?: string };
-  if (err && typeof err.code === 'string' && err.name !== 'Error' && !err.stack?.includes('    at Object.<anonymous>')) {
+  // Typed errors of the packages (TrainerError, ProtocolError, BackendError, ...) are one line.
+  if (err && typeof err.code === 'string' && err.name !== 'Error') {
     log(err.message);
     process.exit(EXIT.usage);
   }

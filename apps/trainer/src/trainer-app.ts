@@ -9,6 +9,7 @@ import {
   KerasProgress, appendLineSynced, checkpointName, compileForClasses, fit, latestCheckpoint, loadCheckpoint,
   saveCheckpoint, staleTemporaries, withBatchNormMomentum, DEFAULT_LEARNING_RATE,
 } from '@pawpipe/trainer';
+import { TrainerError } from '@pawpipe/trainer';
 import type { CheckpointMeta, EpochResult, ProgressStream } from '@pawpipe/trainer';
 
 export interface TrainerConfig {
@@ -106,7 +107,7 @@ export class TrainerApp {
     c.log(`run ${runId}: waiting for loaders on ${this.broker.address}; events on ${this.publisher.address}`);
 
     if (startEpoch >= c.epochs) {
-      c.log(`all ${c.epochs} epochs are already trained (${latest?.dir}); telling the first loader to stop (up to ${Math.round(c.doneGraceMs / 1000)}s + 60s)`);
+      c.log(`all ${c.epochs} epochs are already trained (${latest?.dir}); waiting up to 60s for a loader to tell it to stop`);
       // Loaders of this run may still be indexing: wait a while for one, so it hears DONE and exits too.
       await Promise.race([this.broker.waitForDataset().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000).unref())]);
       await this.finish(runId, latest?.dir ?? null, 'completed');
@@ -162,6 +163,8 @@ export class TrainerApp {
         await this.publisher?.publish({ type: 'checkpoint', runId, epoch: r.epoch + 1, epochs: c.epochs, dir, metrics: { loss: r.loss, accuracy: r.accuracy } });
         c.log(`saved ${dir} (waited ${r.waitSeconds.toFixed(2)}s of ${r.seconds.toFixed(1)}s for data)`);
       },
+    }).catch((e: unknown) => {
+      throw explainWasmMemory(e, backend.name, dataset.batchSize, c.imageSize);
     });
     const later = results.slice(1);
     const waitShare = later.reduce((s, r) => s + r.waitSeconds, 0) / Math.max(1e-9, later.reduce((s, r) => s + r.seconds, 0));
@@ -183,6 +186,18 @@ export class TrainerApp {
     await this.broker?.stop();
     await this.publisher?.stop();
   }
+}
+
+/**
+ * The wasm backend's heap is bounded: a batch too large for it aborts inside wasm ("Aborted()",
+ * "memory access out of bounds"). Say what happened and what to do instead of a wasm stack.
+ */
+function explainWasmMemory(e: unknown, backend: string, batchSize: number, imageSize: [number, number]): unknown {
+  const msg = (e as Error)?.message ?? '';
+  if (backend === 'wasm' && /Aborted\(\)|memory access out of bounds|Out of memory|Cannot enlarge memory/i.test(msg)) {
+    return new TrainerError('out-of-memory', `the wasm backend ran out of memory training batches of ${batchSize} at ${imageSize.join('x')} (${msg.split('.')[0]}); use a smaller --batch-size on the trainer and the loaders (8 fits at 180x180), smaller images, or a machine with tfjs-node`, undefined, { cause: e });
+  }
+  return e;
 }
 
 function newRunId(): string {

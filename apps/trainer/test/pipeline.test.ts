@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { generateDemoData } from '@pawpipe/demo-data';
+import '@pawpipe/model'; // registers RandomFlip/RandomRotation for loading Option-1 checkpoints
 import { initBackend } from '@pawpipe/tf-backend';
 import { latestCheckpoint, loadCheckpoint } from '@pawpipe/trainer';
 import { freePort, jsonl, kill9, killAll, start, waitFor } from './procs';
@@ -70,8 +71,9 @@ test('two loaders, a trainer and an evaluator: batches in order, a checkpoint pe
   const p = await ports();
   // The evaluator starts first and the trainer last: each waits for the others.
   const ev = evaluator(runDir, p);
-  const l1 = loader(p, 'L1');
-  const l2 = loader(p, 'L2');
+  // Option 1 of the tutorial: augmentation inside the model (the loaders send plain batches).
+  const l1 = loader(p, 'L1', ['--augment', 'model']);
+  const l2 = loader(p, 'L2', ['--augment', 'model']);
   const tr = trainer(runDir, p, 2);
   expect(await exitCode(tr, 'trainer')).toBe(0);
   expect(await exitCode(l1, 'loader 1')).toBe(0);
@@ -89,6 +91,10 @@ test('two loaders, a trainer and an evaluator: batches in order, a checkpoint pe
     expect(existsSync(path.join(runDir, f))).toBe(true);
   }
   expect(tr.out()).toMatch(/Epoch 2\/2\n/);
+  const last = await loadCheckpoint(path.join(runDir, 'checkpoints', 'save_at_2'));
+  expect(last.meta.augmentation).toEqual({ placement: 'model', flip: 'horizontal', rotation: 0.1 });
+  expect(last.model.layers.map((l) => l.getClassName())).toEqual(expect.arrayContaining(['RandomFlip', 'RandomRotation']));
+  last.model.dispose();
 });
 
 test('kill -9 the trainer after a checkpoint: the restart resumes at the next epoch; a late evaluator scores all three once', async () => {

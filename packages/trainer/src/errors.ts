@@ -1,4 +1,4 @@
-export type TrainerErrorCode = 'no-checkpoint' | 'bad-checkpoint' | 'checkpoint-exists' | 'mismatch' | 'bad-batch';
+export type TrainerErrorCode = 'no-checkpoint' | 'bad-checkpoint' | 'checkpoint-exists' | 'mismatch' | 'bad-batch' | 'out-of-memory';
 
 export class TrainerError extends Error {
   constructor(readonly code: TrainerErrorCode, message: string, readonly path?: string, options?: { cause?: unknown }) {
