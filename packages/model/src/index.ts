@@ -8,3 +8,5 @@ export type { RandomRotationArgs, FillMode, Interpolation } from './random-rotat
 export { modelSummary, summaryRows } from './summary';
 export type { SummaryRow } from './summary';
 export { plotModel, modelGraphSvg } from './plot-model';
+export { trainStep } from './train-step';
+export type { TrainStepOptions, LossFn } from './train-step';
