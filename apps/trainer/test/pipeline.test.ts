@@ -11,6 +11,9 @@ import type { Proc } from './procs';
 // End to end through real processes and real ZeroMQ sockets, on tiny images (16x16) and a tiny
 // demo set, so the whole file stays within a couple of minutes on 2 shared cores.
 
+// Real processes on a shared 2-core machine: generous per-test limits (a hang still fails).
+jest.setTimeout(180_000);
+
 let root: string;
 let dataDir: string;
 const cacheDir = mkdtempSync(path.join(tmpdir(), 'pawpipe-e2e-cache-'));
