@@ -9,4 +9,5 @@ export { modelSummary, summaryRows } from './summary';
 export type { SummaryRow } from './summary';
 export { plotModel, modelGraphSvg } from './plot-model';
 export { trainStep } from './train-step';
+export { BatchNormalization, batchNormalization } from './batch-normalization';
 export type { TrainStepOptions, LossFn } from './train-step';

@@ -3,6 +3,7 @@
 // belong to the trainer. At 180x180x3 with 2 classes it has 2,782,649 parameters, as Keras
 // reports.
 import { tf } from '@pawpipe/tf-backend';
+import { batchNormalization } from './batch-normalization';
 import { randomFlip, type FlipMode } from './random-flip';
 import { randomRotation } from './random-rotation';
 
@@ -56,10 +57,10 @@ export function makeModel(config: MakeModelConfig): tf.LayersModel {
   // Entry block
   x = apply(tf.layers.rescaling({ scale: 1 / 255, name: 'rescaling' }), x);
   x = apply(tf.layers.conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', name: 'entry_conv1' }), x);
-  x = apply(tf.layers.batchNormalization({ name: 'entry_bn1' }), x);
+  x = apply(batchNormalization({ name: 'entry_bn1' }), x);
   x = apply(tf.layers.activation({ activation: 'relu', name: 'entry_relu1' }), x);
   x = apply(tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', name: 'entry_conv2' }), x);
-  x = apply(tf.layers.batchNormalization({ name: 'entry_bn2' }), x);
+  x = apply(batchNormalization({ name: 'entry_bn2' }), x);
   x = apply(tf.layers.activation({ activation: 'relu', name: 'entry_relu2' }), x);
 
   let previous = x; // set aside for the residual
@@ -67,10 +68,10 @@ export function makeModel(config: MakeModelConfig): tf.LayersModel {
     const b = `block${size}`;
     x = apply(tf.layers.activation({ activation: 'relu', name: `${b}_relu1` }), x);
     x = apply(tf.layers.separableConv2d({ filters: size, kernelSize: 3, padding: 'same', name: `${b}_sepconv1` }), x);
-    x = apply(tf.layers.batchNormalization({ name: `${b}_bn1` }), x);
+    x = apply(batchNormalization({ name: `${b}_bn1` }), x);
     x = apply(tf.layers.activation({ activation: 'relu', name: `${b}_relu2` }), x);
     x = apply(tf.layers.separableConv2d({ filters: size, kernelSize: 3, padding: 'same', name: `${b}_sepconv2` }), x);
-    x = apply(tf.layers.batchNormalization({ name: `${b}_bn2` }), x);
+    x = apply(batchNormalization({ name: `${b}_bn2` }), x);
     x = apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: `${b}_pool` }), x);
     const residual = apply(tf.layers.conv2d({ filters: size, kernelSize: 1, strides: 2, padding: 'same', name: `${b}_residual` }), previous);
     x = apply(tf.layers.add({ name: `${b}_add` }), [x, residual]);
@@ -79,7 +80,7 @@ export function makeModel(config: MakeModelConfig): tf.LayersModel {
 
   // Exit block
   x = apply(tf.layers.separableConv2d({ filters: 1024, kernelSize: 3, padding: 'same', name: 'exit_sepconv' }), x);
-  x = apply(tf.layers.batchNormalization({ name: 'exit_bn' }), x);
+  x = apply(batchNormalization({ name: 'exit_bn' }), x);
   x = apply(tf.layers.activation({ activation: 'relu', name: 'exit_relu' }), x);
   x = apply(tf.layers.globalAveragePooling2d({ name: 'global_pool' }), x);
   x = apply(tf.layers.dropout({ rate: 0.5, name: 'dropout' }), x);

@@ -70,7 +70,14 @@ export class WasmOps {
     const [n, h, w, ch] = x.shape as [number, number, number, number];
     if (r0 === 0 && c0 === 0 && outH === h && outW === w) return this.share(x);
     if (sr === 1 && sc === 1) {
-      return this.run('Slice', { x }, { begin: [0, r0, c0, 0], size: [n, outH, outW, ch] });
+      // As [N, H, W*C] each output row is one contiguous run of outW*C floats: wasm's Slice
+      // (JS, one TypedArray.set per innermost row) then copies long rows instead of pixels.
+      const rows = this.reshape(x, [n, h, w * ch]);
+      const cut = this.run('Slice', { x: rows }, { begin: [0, r0, c0 * ch], size: [n, outH, outW * ch] });
+      this.free(rows);
+      const out = this.reshape(cut, [n, outH, outW, ch]);
+      this.free(cut);
+      return out;
     }
     const cells = this.padOrCrop(x, [[0, 0], [-r0, outH * sr - (h - r0)], [-c0, outW * sc - (w - c0)], [0, 0]]);
     const view = this.reshape(cells, [n * outH, sr, outW, sc * ch]);
