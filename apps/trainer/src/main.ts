@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     .option('batch-size', { type: 'number', default: 32 })
     .option('learning-rate', { type: 'number', default: DEFAULT_LEARNING_RATE })
     .option('bn-momentum', { type: 'number', describe: 'BatchNormalization momentum for a new model (default: Keras\' 0.99; 0.9 for short runs, see README)' })
+    .option('recalibrate-bn', { type: 'number', default: 0, describe: 'before each checkpoint, re-estimate BatchNormalization statistics on the epoch\'s last N batches (0: off, as Keras; see README)' })
+    .option('micro-batch', { type: 'string', default: 'auto', describe: 'images per forward/backward pass; gradients are summed over the batch (auto: what fits the backend\'s memory, e.g. 4 at 180x180 on wasm)' })
     .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const })
     .option('listen', { type: 'string', default: DEFAULT_HOST, describe: 'interface to bind (0.0.0.0 to accept loaders and evaluators from other machines)' })
     .option('data-port', { type: 'number', default: DEFAULT_DATA_PORT, describe: 'ROUTER port loaders connect to' })
@@ -41,6 +43,8 @@ async function main(): Promise<void> {
         if (!Number.isInteger(a[k]) || (a[k] as number) < 1) throw new Error(`--${k} must be a positive integer`);
       }
       if (!(a['learning-rate'] > 0)) throw new Error('--learning-rate must be > 0');
+      if (a['micro-batch'] !== 'auto' && !(Number.isInteger(Number(a['micro-batch'])) && Number(a['micro-batch']) >= 1)) throw new Error('--micro-batch must be auto or a positive integer');
+      if (!Number.isInteger(a['recalibrate-bn']) || a['recalibrate-bn'] < 0) throw new Error('--recalibrate-bn must be an integer >= 0');
       if (a['bn-momentum'] !== undefined && !(a['bn-momentum'] > 0 && a['bn-momentum'] < 1)) throw new Error('--bn-momentum must be in (0, 1)');
       return true;
     })
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
   const app = new TrainerApp({
     runDir, epochs: argv.epochs, imageSize: [argv['image-size'], argv['image-size']], batchSize: argv['batch-size'],
     backend: argv.backend, dataEndpoint: endpoint(argv.listen, argv['data-port']), eventsEndpoint: endpoint(argv.listen, argv['events-port']),
-    learningRate: argv['learning-rate'], bnMomentum: argv['bn-momentum'], heartbeatMs: argv['heartbeat-ms'], liveness: argv.liveness, maxAhead: argv['max-ahead'],
+    learningRate: argv['learning-rate'], bnMomentum: argv['bn-momentum'], recalibrateBn: argv['recalibrate-bn'], microBatch: argv['micro-batch'] === 'auto' ? 'auto' : Number(argv['micro-batch']), heartbeatMs: argv['heartbeat-ms'], liveness: argv.liveness, maxAhead: argv['max-ahead'],
     doneGraceMs: argv['done-grace-ms'], checkpointWriteDelayMs: argv['checkpoint-write-delay-ms'], out: process.stdout, log,
   });
   let stopping = false;

@@ -23,6 +23,10 @@ export interface TrainerConfig {
   learningRate: number;
   /** BatchNormalization moving-average momentum for a new model (undefined: the model's, Keras' 0.99) */
   bnMomentum?: number;
+  /** re-estimate BatchNormalization statistics on the epoch's last N batches before each checkpoint (0: off) */
+  recalibrateBn: number;
+  /** images per forward/backward pass ('auto': what fits the backend's memory) */
+  microBatch: number | 'auto';
   heartbeatMs: number;
   liveness: number;
   /** batches handed out or buffered ahead of the one being trained on */
@@ -136,13 +140,15 @@ export class TrainerApp {
     }
     c.log(`training on ${dataset.size} images, ${dataset.numBatches} batches/epoch, epochs ${startEpoch + 1}..${c.epochs}`);
 
+    const microBatch = c.microBatch === 'auto' ? autoMicroBatch(backend.name, dataset.batchSize, c.imageSize) : c.microBatch;
+    if (microBatch < dataset.batchSize) c.log(`gradient accumulation: batches of ${dataset.batchSize} as micro-batches of ${microBatch} (memory)`);
     this.broker.serve(startEpoch, c.epochs);
     const progress = new KerasProgress(c.out);
     const consumedFile = path.join(c.runDir, RUN_FILES.consumed);
     const broker = this.broker;
     let lastCheckpoint: string | null = latest?.dir ?? null;
     const results = await fit({
-      model, numClasses, startEpoch, epochs: c.epochs, numBatches: dataset.numBatches, progress,
+      model, numClasses, startEpoch, epochs: c.epochs, numBatches: dataset.numBatches, progress, recalibrateBatchNorm: c.recalibrateBn, microBatch,
       batches: (epoch) => broker.epoch(epoch),
       // The record of consumed batches (audit: nothing lost, nothing used twice); no fsync, a kill -9 keeps what the OS has.
       onBatch: (b) => appendFileSync(consumedFile, `${JSON.stringify({ runId, epoch: b.epoch, index: b.index, n: b.shape[0], from: (b as { from?: string }).from })}\n`),
@@ -152,13 +158,13 @@ export class TrainerApp {
           classNames: dataset.classNames, imageSize: dataset.imageSize, seed: dataset.seed, validationSplit: dataset.validationSplit,
           batchSize: dataset.batchSize, labelMode: dataset.labelMode, backend: backend.name,
           augmentation: { placement, ...augmentation }, metrics: { loss: r.loss, accuracy: r.accuracy },
-          optimizer: { className: 'Adam', learningRate: c.learningRate }, batchNormMomentum: resumed?.meta.batchNormMomentum ?? c.bnMomentum ?? 0.99, savedAt: new Date().toISOString(),
+          optimizer: { className: 'Adam', learningRate: c.learningRate }, batchNormMomentum: resumed?.meta.batchNormMomentum ?? c.bnMomentum ?? 0.99, batchNormRecalibration: c.recalibrateBn, savedAt: new Date().toISOString(),
         };
         const dir = await saveCheckpoint(this.checkpointsDir, model, meta, { writeDelayMs: c.checkpointWriteDelayMs });
         lastCheckpoint = dir;
         await appendLineSynced(path.join(c.runDir, RUN_FILES.history), JSON.stringify({
           epoch: r.epoch + 1, loss: r.loss, accuracy: r.accuracy, seconds: r.seconds, steps: r.steps, images: r.images,
-          wait_seconds: r.waitSeconds, checkpoint: checkpointName(r.epoch + 1), runId,
+          wait_seconds: r.waitSeconds, recalibration_seconds: r.recalibrationSeconds, checkpoint: checkpointName(r.epoch + 1), runId,
         }));
         await this.publisher?.publish({ type: 'checkpoint', runId, epoch: r.epoch + 1, epochs: c.epochs, dir, metrics: { loss: r.loss, accuracy: r.accuracy } });
         c.log(`saved ${dir} (waited ${r.waitSeconds.toFixed(2)}s of ${r.seconds.toFixed(1)}s for data)`);
@@ -195,9 +201,21 @@ export class TrainerApp {
 function explainWasmMemory(e: unknown, backend: string, batchSize: number, imageSize: [number, number]): unknown {
   const msg = (e as Error)?.message ?? '';
   if (backend === 'wasm' && /Aborted\(\)|memory access out of bounds|Out of memory|Cannot enlarge memory/i.test(msg)) {
-    return new TrainerError('out-of-memory', `the wasm backend ran out of memory training batches of ${batchSize} at ${imageSize.join('x')} (${msg.split('.')[0]}); use a smaller --batch-size on the trainer and the loaders (8 fits at 180x180), smaller images, or a machine with tfjs-node`, undefined, { cause: e });
+    return new TrainerError('out-of-memory', `the wasm backend ran out of memory training batches of ${batchSize} at ${imageSize.join('x')} (${msg.split('.')[0]}); use a smaller --micro-batch (4 fits at 180x180), smaller images, or a machine with tfjs-node`, undefined, { cause: e });
   }
   return e;
+}
+
+/**
+ * Micro-batch size that fits wasm's 4 GB heap: tfjs keeps ~7x the activations alive for the
+ * gradient, about 0.45 GB per image for the mini-Xception at 180x180 (measured by @pawpipe/model;
+ * batch 16 at 180x180 aborts here, 8 fits), scaling with the pixel count; budget ~2 GB.
+ * Native backends take the whole batch.
+ */
+export function autoMicroBatch(backend: string, batchSize: number, imageSize: [number, number]): number {
+  if (backend !== 'wasm') return batchSize;
+  const perImage = 0.45e9 * (imageSize[0] * imageSize[1]) / (180 * 180);
+  return Math.max(1, Math.min(batchSize, Math.floor(2e9 / perImage)));
 }
 
 function newRunId(): string {

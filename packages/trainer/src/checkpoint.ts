@@ -34,6 +34,8 @@ export interface CheckpointMeta {
   optimizer: { className: string; learningRate: number };
   /** BatchNormalization moving-average momentum the model was built with */
   batchNormMomentum?: number;
+  /** batches the BatchNormalization statistics were re-estimated on before saving (0: none) */
+  batchNormRecalibration?: number;
   savedAt: string;
 }
 

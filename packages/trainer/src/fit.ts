@@ -2,6 +2,7 @@ import { tf } from '@pawpipe/tf-backend';
 import type { KerasProgress } from './progress';
 import type { TrainingBatch } from './tensors';
 import { batchToTensors } from './tensors';
+import { trainOnMicroBatches } from './micro-batch';
 
 export interface EpochResult {
   /** 0-based */
@@ -13,6 +14,8 @@ export interface EpochResult {
   seconds: number;
   /** time spent waiting for the next batch (the data source was behind) */
   waitSeconds: number;
+  /** time spent re-estimating BatchNormalization statistics (see FitOptions.recalibrateBatchNorm) */
+  recalibrationSeconds: number;
 }
 
 export interface FitOptions {
@@ -26,6 +29,15 @@ export interface FitOptions {
   batches: (epoch: number) => AsyncIterable<TrainingBatch>;
   progress?: KerasProgress | null;
   onBatch?: (batch: TrainingBatch) => void | Promise<void>;
+  /**
+   * Before each epoch's end callback, run the epoch's last N batches forward in training mode with
+   * the final weights (no gradient step): BatchNormalization's moving mean and variance, which
+   * inference uses, then describe these weights instead of a lagging average over the epoch
+   * ("precise BN", Wu & Johnson 2021, "Rethinking 'Batch' in BatchNorm"). 0 (default): off, as Keras.
+   */
+  recalibrateBatchNorm?: number;
+  /** images per forward/backward pass; gradients of a batch's micro-batches are summed (default: the whole batch) */
+  microBatch?: number;
   /** runs after each epoch (checkpointing belongs here) */
   onEpochEnd?: (result: EpochResult) => void | Promise<void>;
 }
@@ -45,6 +57,8 @@ export async function fit(opts: FitOptions): Promise<EpochResult[]> {
     let accSum = 0;
     opts.progress?.epochStart(epoch, opts.epochs, opts.numBatches);
     const it = opts.batches(epoch)[Symbol.asyncIterator]();
+    const recent: TrainingBatch[] = [];
+    const keep = opts.recalibrateBatchNorm ?? 0;
     for (;;) {
       const w0 = performance.now();
       const next = await it.next();
@@ -55,7 +69,9 @@ export async function fit(opts: FitOptions): Promise<EpochResult[]> {
       const { xs, ys } = batchToTensors(batch, opts.numClasses);
       let out: number | number[];
       try {
-        out = await opts.model.trainOnBatch(xs, ys);
+        out = opts.microBatch && opts.microBatch < n
+          ? trainOnMicroBatches(opts.model, xs, ys, opts.microBatch)
+          : await opts.model.trainOnBatch(xs, ys);
       } finally {
         xs.dispose();
         ys.dispose();
@@ -65,15 +81,28 @@ export async function fit(opts: FitOptions): Promise<EpochResult[]> {
       accSum += (acc as number) * n;
       images += n;
       steps++;
+      if (keep > 0) {
+        recent.push(batch);
+        if (recent.length > keep) recent.shift();
+      }
       await opts.onBatch?.(batch);
       opts.progress?.step(steps, { loss: lossSum / images, accuracy: accSum / images });
       // A training step resolves through microtasks only: without a turn of the event loop here,
       // sockets (heartbeats, incoming batches) and timers would starve while batches are buffered.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    const r0 = performance.now();
+    for (const b of recent) {
+      const { xs, ys } = batchToTensors(b, opts.numClasses);
+      tf.tidy(() => { opts.model.apply(xs, { training: true }); });
+      xs.dispose();
+      ys.dispose();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const recalibration = performance.now() - r0;
     const result: EpochResult = {
       epoch, loss: lossSum / Math.max(1, images), accuracy: accSum / Math.max(1, images), steps, images,
-      seconds: (performance.now() - t0) / 1000, waitSeconds: wait / 1000,
+      seconds: (performance.now() - t0) / 1000, waitSeconds: wait / 1000, recalibrationSeconds: recalibration / 1000,
     };
     opts.progress?.epochEnd(steps, { loss: result.loss, accuracy: result.accuracy });
     results.push(result);

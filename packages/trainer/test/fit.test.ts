@@ -6,7 +6,7 @@ import {
   KerasProgress, compileForClasses, evaluate, fit, latestCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint, withBatchNormMomentum,
 } from '../src';
 import type { CheckpointMeta } from '../src';
-import { batchesOf, tinyModel } from './helpers';
+import { batchesOf, brightDark, tinyModel } from './helpers';
 
 let dir: string;
 beforeAll(async () => { await initBackend('wasm'); });
@@ -115,4 +115,58 @@ test('withBatchNormMomentum rebuilds the model with the new momentum on every Ba
   expect(m.outputs[0]?.shape).toEqual([null, 1]);
   await expect(withBatchNormMomentum(m, 1.5)).rejects.toThrow(/momentum/);
   m.dispose();
+});
+
+test('recalibrateBatchNorm: same weights, moving statistics re-estimated on the last batches with the final weights', async () => {
+  const train = async (recalibrate: number) => {
+    const m = tinyModel(8, 11);
+    compileForClasses(m, 2, 0.05);
+    const before = tf.memory().numTensors;
+    const [r] = await fit({ model: m, numClasses: 2, epochs: 1, numBatches: 6, batches: (e) => batchesOf(e, 6), recalibrateBatchNorm: recalibrate });
+    return { m, r, grew: tf.memory().numTensors - before };
+  };
+  const plain = await train(0);
+  const precise = await train(4);
+  expect(precise.r?.loss).toBeCloseTo(plain.r?.loss as number, 6);
+  const trainable = (m: tf.LayersModel) => m.trainableWeights.map((w) => Array.from(w.read().dataSync()));
+  expect(trainable(precise.m)).toEqual(trainable(plain.m));
+  // The BatchNormalization input on the last 4 batches, computed with the final weights.
+  const convOut = tf.model({ inputs: precise.m.inputs, outputs: precise.m.layers[1]?.output as tf.SymbolicTensor });
+  const xs = tf.concat([2, 3, 4, 5].map((i) => { const b = brightDark(0, i); return tf.tensor4d(Float32Array.from(b.images), b.shape); }));
+  const target = Array.from(tf.tidy(() => tf.mean(convOut.predict(xs) as tf.Tensor, [0, 1, 2])).dataSync());
+  const movingMean = (m: tf.LayersModel) => Array.from((m.layers[2]?.getWeights()[2] as tf.Tensor).dataSync());
+  const dist = (a: number[]) => Math.sqrt(a.reduce((s, x, i) => s + (x - (target[i] as number)) ** 2, 0));
+  expect(dist(movingMean(precise.m))).toBeLessThan(dist(movingMean(plain.m)));
+  expect(precise.grew).toBe(plain.grew); // recalibration leaks no tensors
+  xs.dispose();
+  plain.m.dispose();
+  precise.m.dispose();
+});
+
+test('micro-batches: one update per batch, same loss and weights as the whole batch (no BatchNorm)', async () => {
+  // Without BatchNormalization the summed gradient of the micro-batches equals the batch gradient.
+  const dense = () => tf.sequential({ layers: [
+    tf.layers.flatten({ inputShape: [8, 8, 3] }),
+    tf.layers.dense({ units: 4, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }),
+    tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }),
+  ] });
+  const a = dense();
+  const b = dense();
+  compileForClasses(a, 2, 0.01);
+  compileForClasses(b, 2, 0.01);
+  const ra = await fit({ model: a, numClasses: 2, epochs: 2, numBatches: 3, batches: (e) => batchesOf(e, 3) });
+  const counts: number[] = [];
+  const rb = await fit({ model: b, numClasses: 2, epochs: 3, numBatches: 3, batches: (e) => batchesOf(e, 3), microBatch: 3, onEpochEnd: () => { counts.push(tf.memory().numTensors); } });
+  expect(counts[2]).toBe(counts[1]); // flat once Adam's slots exist
+  await fit({ model: a, numClasses: 2, startEpoch: 2, epochs: 3, numBatches: 3, batches: (e) => batchesOf(e, 3) });
+  ra.forEach((r, i) => {
+    expect(rb[i]?.loss).toBeCloseTo(r.loss, 4);
+    expect(rb[i]?.accuracy).toBeCloseTo(r.accuracy, 6);
+  });
+  const wa = a.getWeights().map((w) => Array.from(w.dataSync()));
+  const wb = b.getWeights().map((w) => Array.from(w.dataSync()));
+  wa.forEach((w, i) => w.forEach((x, j) => expect((wb[i] as number[])[j]).toBeCloseTo(x, 4)));
+  expect(Array.from((await (b.optimizer as tf.Optimizer).getWeights())[0]?.tensor.dataSync() ?? [])).toEqual([9]); // 3 epochs x 3 batches: one update each
+  a.dispose();
+  b.dispose();
 });
