@@ -7,6 +7,12 @@ import { showCommand } from './cli/show-command';
 import { splitCommand } from './cli/split-command';
 import { EXIT } from './cli/exit-codes';
 
+// `pawpipe-data split --json | head`: a closed pipe ends the output, not the run with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 void yargs(hideBin(process.argv))
   .scriptName('pawpipe-data')
   .command(splitCommand)
