@@ -2,7 +2,7 @@
 // 180x180, on wasm (with @pawpipe/tf-backend's gradient kernels), on tfjs' cpu backend and in
 // PyTorch 1.13 on the CPU (bench/xception_torch.py, Debian's python3-torch) with the same
 // number of threads as wasm (1), all in one run, printed with ratios.
-// Flags: --sizes 64,180  --steps N (timed wasm/torch steps, default 3)  --no-cpu  --no-torch
+// Flags: --sizes 64,180  --steps N (timed wasm/torch steps, default 3)  --no-cpu  --no-torch  --cpu-batch N
 //        --python /usr/bin/python3
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -82,9 +82,10 @@ async function main(): Promise<void> {
       note: `${sel.reason.split(' with ')[0] ?? ''}${micro < BATCH ? `; ${BATCH / micro} micro-batches of ${micro} (4 GB wasm heap)` : ''}` });
     if (!argv.includes('--no-cpu')) {
       await initBackend('cpu');
-      // The pure-JS backend takes minutes per step at 180x180: one step of a smaller batch,
-      // scaled linearly to 32 (conv cost is linear in the batch), and no warm-up step there.
-      const n = size >= 128 ? 4 : BATCH;
+      // The pure-JS backend takes minutes per step even at 64x64 on this machine: one step of a
+      // small batch (--cpu-batch, default 4 at 64x64 and 1 at 180x180), scaled linearly to 32
+      // (every layer's cost is linear in the batch), no warm-up step.
+      const n = Number(flag('cpu-batch') ?? (size >= 128 ? 1 : 4));
       const model = makeModel({ inputShape: [size, size, 3], numClasses: 2, augmentation: false });
       const { x, y } = batch(n, size);
       let t = performance.now();
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
       const inferS = ((performance.now() - t) / 1000) * (BATCH / n);
       tf.dispose([x, y]);
       model.dispose();
-      rows.push({ size, engine: 'tfjs cpu', trainS, inferS, note: n === BATCH ? '1 step, no warm-up' : `1 step of batch ${n} x ${BATCH / n}, no warm-up` });
+      rows.push({ size, engine: 'tfjs cpu', trainS, inferS, note: n === BATCH ? '1 step, no warm-up' : `1 step of batch ${n}, times ${BATCH / n}; no warm-up` });
     }
     if (!argv.includes('--no-torch')) rows.push(timeTorch(size, WASM_THREADS, steps));
   }
