@@ -86,13 +86,14 @@ export function curvesSvg(points: CurvePoint[], title = 'Training curves'): stri
 export function confusionSvg(matrix: number[][], classNames: string[], title: string): string {
   const k = classNames.length;
   const cell = Math.max(36, Math.min(90, Math.floor(540 / k)));
-  const ml = 150, mt = 90;
-  const W = ml + k * cell + 40, H = mt + k * cell + 60;
-  const max = Math.max(1, ...matrix.flat());
+  const mt = 90;
+  // wide enough for the title (about 8.5 px per character at 16 px); the grid centred below it
+  const W = Math.max(150 + k * cell + 40, Math.ceil(title.length * 8.5) + 40), H = mt + k * cell + 30;
+  const ml = Math.max(150, Math.round((W - k * cell) / 2));
   const parts = [`<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="26" text-anchor="middle" font-size="16">${esc(title)}</text>`,
     `<text x="${ml + (k * cell) / 2}" y="${mt - 34}" text-anchor="middle" font-size="13" font-weight="bold">predicted</text>`,
-    `<text x="20" y="${mt + (k * cell) / 2}" text-anchor="middle" font-size="13" font-weight="bold" transform="rotate(-90 20 ${mt + (k * cell) / 2})">true</text>`];
+    `<text x="${ml - 110}" y="${mt + (k * cell) / 2}" text-anchor="middle" font-size="13" font-weight="bold" transform="rotate(-90 ${ml - 110} ${mt + (k * cell) / 2})">true</text>`];
   classNames.forEach((name, j) => {
     parts.push(`<text x="${ml + j * cell + cell / 2}" y="${mt - 10}" text-anchor="middle" font-size="12">${esc(name)}</text>`);
     parts.push(`<text x="${ml - 8}" y="${mt + j * cell + cell / 2 + 4}" text-anchor="end" font-size="12">${esc(name)}</text>`);
@@ -101,11 +102,13 @@ export function confusionSvg(matrix: number[][], classNames: string[], title: st
     const rowSum = (matrix[i] ?? []).reduce((a, b) => a + b, 0);
     for (let j = 0; j < k; j++) {
       const v = matrix[i]?.[j] ?? 0;
-      const shade = Math.round(255 - (v / max) * 200);
+      // shaded by the share of the true class (row), so small classes read as well as large ones
+      const share = rowSum > 0 ? v / rowSum : 0;
+      const shade = Math.round(255 - share * 200);
       const fill = `rgb(${shade},${Math.round(shade * 0.9 + 25)},255)`;
       parts.push(`<rect x="${ml + j * cell}" y="${mt + i * cell}" width="${cell}" height="${cell}" fill="${fill}" stroke="#666"/>`);
-      parts.push(`<text x="${ml + j * cell + cell / 2}" y="${mt + i * cell + cell / 2}" text-anchor="middle" font-size="13" fill="${v / max > 0.6 ? 'white' : 'black'}">${v}</text>`);
-      if (rowSum > 0) parts.push(`<text x="${ml + j * cell + cell / 2}" y="${mt + i * cell + cell / 2 + 15}" text-anchor="middle" font-size="10" fill="${v / max > 0.6 ? 'white' : '#333'}">${((100 * v) / rowSum).toFixed(1)}%</text>`);
+      parts.push(`<text x="${ml + j * cell + cell / 2}" y="${mt + i * cell + cell / 2}" text-anchor="middle" font-size="13" fill="${share > 0.6 ? 'white' : 'black'}">${v}</text>`);
+      if (rowSum > 0) parts.push(`<text x="${ml + j * cell + cell / 2}" y="${mt + i * cell + cell / 2 + 15}" text-anchor="middle" font-size="10" fill="${share > 0.6 ? 'white' : '#333'}">${((100 * v) / rowSum).toFixed(1)}%</text>`);
     }
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="${FONT}">\n${parts.join('\n')}\n</svg>\n`;
