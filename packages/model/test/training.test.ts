@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, loadModelFromDir, saveModelToDir, tf } from '@pawpipe/tf-backend';
-import { makeModel, plotModel } from '../src';
+import { makeModel, plotModel, trainStep } from '../src';
 
 beforeAll(async () => {
   await initBackend('wasm', { loadNative: () => { throw new Error('absent'); } });
@@ -36,6 +36,19 @@ test('a few Adam steps on wasm lower the loss on a tiny learnable batch, without
   }
   expect(tf.memory().numTensors).toBe(tensorsAfterFirst);
   expect(losses[5]!).toBeLessThan(losses[0]! * 0.7);
+  tf.dispose([x, y]);
+  model.dispose();
+});
+
+test("the wasm heap stops growing after the first steps (no leak below the engine, e.g. XNNPACK caches)", () => {
+  const model = makeModel({ inputShape: [24, 24, 3], numClasses: 2, augmentation: false });
+  const opt = tf.train.adam(1e-3);
+  const { x, y } = learnableBatch(8, 24);
+  const heap = (): number => (tf.engine().backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+  for (let i = 0; i < 3; i++) trainStep(model, opt, x, y);
+  const settled = heap();
+  for (let i = 0; i < 6; i++) trainStep(model, opt, x, y);
+  expect(heap()).toBe(settled);
   tf.dispose([x, y]);
   model.dispose();
 });
