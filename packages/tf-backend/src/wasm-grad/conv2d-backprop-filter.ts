@@ -1,6 +1,8 @@
 // Conv2DBackpropFilter for wasm. dW[kh,kw,:,:] = X_(kh,kw)^T . dY, where X_(kh,kw) is the
 // zero-padded input sliced at filter tap (kh, kw) with the conv's stride: the input rows that
 // meet that tap (same maths as tfjs-backend-cpu/src/kernels/Conv2DBackpropFilter.ts).
+// Filters larger than 1x1 run as one dilated XNNPACK convolution over all taps (below); 1x1
+// filters (the pointwise halves of the separable convolutions) as the product described next.
 // Speed: wasm's own BatchMatMul is not XNNPACK and is ~5x slower with transposeA, so the
 // product runs through wasm's XNNPACK Conv2D instead: a 1x1 convolution whose "image" is
 // X^T laid out [1, 1, taps*Ci, R] and whose filter is dY as [1, 1, R, Co] gives
@@ -41,7 +43,24 @@ export function conv2dBackpropFilterWasm(args: {
     inputPadding(info.inWidth, ow, kw, sw, 1, info.padInfo.left),
     [0, 0],
   ]);
-  // Stride 1: transpose once and slice every tap from the channel-major copy (contiguous rows).
+  if (kh > 1 || kw > 1) {
+    // All taps in one XNNPACK convolution, no per-tap slices: with N as the channel axis,
+    // dW[kh,kw,ci,co] = sum_{o,n} xT[ci, o*s+k, n] . dyT[o, n, co] is a valid convolution of
+    // xT = x as [Ci, Hp, Wp, N] (Ci plays the batch) with dyT = dY as [OH, OW, N, Co] used as an
+    // OH x OW filter dilated by the stride; its output [Ci, KH, KW, Co] is dW transposed.
+    const xT = ops.run('Transpose', { x: xp }, { perm: [3, 1, 2, 0] });
+    const dyT = ops.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+    ops.free(xp, dyFilter);
+    const conv = ops.run('Conv2D', { x: xT, filter: dyT }, {
+      strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [sh, sw],
+    });
+    ops.free(xT, dyT);
+    const out = ops.run('Transpose', { x: conv }, { perm: [1, 2, 0, 3] });
+    ops.free(conv);
+    return out;
+  }
+
+  // 1x1 filters. Stride 1: transpose once and slice every tap from the channel-major copy (contiguous rows).
   // Stride > 1: slice each tap's grid in NHWC (cheap, see spatialSlice) and transpose that.
   const strided = sh > 1 || sw > 1;
   const xT = strided ? undefined : ops.run('Transpose', { x: xp }, { perm: [3, 0, 1, 2] }); // [Ci, N, Hp, Wp]
