@@ -10,4 +10,4 @@ export type { SummaryRow } from './summary';
 export { plotModel, modelGraphSvg } from './plot-model';
 export { trainStep } from './train-step';
 export { BatchNormalization, batchNormalization } from './batch-normalization';
-export type { TrainStepOptions, LossFn } from './train-step';
+export type { TrainStepOptions, TrainStepResult, LossFn } from './train-step';

@@ -20,27 +20,45 @@ function defaultLoss(model: tf.LayersModel): LossFn {
   return units === 1 ? (t, p) => tf.metrics.binaryCrossentropy(t, p) : (t, p) => tf.metrics.categoricalCrossentropy(t, p);
 }
 
-/** Runs forward, backward and optimizer.applyGradients; returns the batch's mean loss. */
+/** Keras' accuracy for the model's head: binary (threshold 0.5) for one unit, else categorical. */
+function defaultAccuracy(model: tf.LayersModel): LossFn {
+  const units = (model.outputs[0]?.shape.at(-1) ?? 1) as number;
+  return units === 1 ? (t, p) => tf.metrics.binaryAccuracy(t, p) : (t, p) => tf.metrics.categoricalAccuracy(t, p);
+}
+
+export interface TrainStepResult {
+  /** The batch's mean loss. */
+  loss: number;
+  /** The batch's accuracy (Keras' metric for the head), measured on the training forward pass. */
+  accuracy: number;
+}
+
+/** Runs forward, backward and optimizer.applyGradients; returns the batch's mean loss and accuracy. */
 export function trainStep(
   model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor, y: tf.Tensor, opts: TrainStepOptions = {},
-): number {
+): TrainStepResult {
   const n = x.shape[0] as number;
   const micro = Math.max(1, Math.min(n, opts.microBatch ?? n));
   const lossFn = opts.loss ?? defaultLoss(model);
+  const accuracyFn = defaultAccuracy(model);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let total: tf.NamedTensorMap | undefined;
   let lossSum = 0;
+  let correct = 0;
   for (let start = 0; start < n; start += micro) {
     const size = Math.min(micro, n - start);
+    let hits: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
       const xs = x.slice(start, size);
       const ys = y.slice(start, size);
       const pred = model.apply(xs, { training: true }) as tf.Tensor;
+      hits = tf.keep(tf.sum(accuracyFn(ys, pred))) as tf.Scalar;
       // weighted so the summed gradient is the gradient of the whole batch's mean loss
       return tf.mul(tf.mean(lossFn(ys, pred)), size / n) as tf.Scalar;
     }), vars);
     lossSum += value.dataSync()[0] as number;
-    value.dispose();
+    correct += (hits as tf.Scalar).dataSync()[0] as number;
+    tf.dispose([value, hits as tf.Scalar]);
     if (total === undefined) {
       total = grads;
     } else {
@@ -51,5 +69,5 @@ export function trainStep(
   }
   optimizer.applyGradients(total as tf.NamedTensorMap);
   tf.dispose(Object.values(total as tf.NamedTensorMap));
-  return lossSum;
+  return { loss: lossSum, accuracy: correct / n };
 }

@@ -2,7 +2,7 @@ import { tf } from '@pawpipe/tf-backend';
 import type { KerasProgress } from './progress';
 import type { TrainingBatch } from './tensors';
 import { batchToTensors } from './tensors';
-import { trainOnMicroBatches } from './micro-batch';
+import { trainStep } from '@pawpipe/model';
 
 export interface EpochResult {
   /** 0-based */
@@ -69,9 +69,12 @@ export async function fit(opts: FitOptions): Promise<EpochResult[]> {
       const { xs, ys } = batchToTensors(batch, opts.numClasses);
       let out: number | number[];
       try {
-        out = opts.microBatch && opts.microBatch < n
-          ? trainOnMicroBatches(opts.model, xs, ys, opts.microBatch)
-          : await opts.model.trainOnBatch(xs, ys);
+        if (opts.microBatch && opts.microBatch < n) {
+          const step = trainStep(opts.model, opts.model.optimizer, xs, ys, { microBatch: opts.microBatch });
+          out = [step.loss, step.accuracy];
+        } else {
+          out = await opts.model.trainOnBatch(xs, ys);
+        }
       } finally {
         xs.dispose();
         ys.dispose();

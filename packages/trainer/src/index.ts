@@ -19,4 +19,3 @@ export { appendLineSynced, readJsonl, writeFileSynced, fsyncDir, fsyncFile } fro
 export { TrainerError } from './errors';
 export type { TrainerErrorCode } from './errors';
 export { withBatchNormMomentum } from './batch-norm';
-export { trainOnMicroBatches } from './micro-batch';
