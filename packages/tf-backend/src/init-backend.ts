@@ -44,6 +44,14 @@ function firstLine(err: unknown): string {
   return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
 }
 
+/** The usual failure here is an addon that was never built: say that, not its long store path. */
+function nativeLoadReason(err: unknown): string {
+  const line = firstLine(err);
+  return /tfjs_binding\.node.*can ?not be found/i.test(line)
+    ? 'its native addon (tfjs_binding.node) was never built; see packages/tf-backend/README.md to enable it'
+    : line;
+}
+
 const nativeFailures = new Map<NativePackage, unknown>();
 
 function defaultLoadNative(name: NativePackage): unknown {
@@ -103,7 +111,7 @@ async function tryTensorflow(
     try {
       load(pkg);
     } catch (err) {
-      passedOver.push({ name: pkg, why: `could not be loaded: ${firstLine(err)}` });
+      passedOver.push({ name: pkg, why: `could not be loaded: ${nativeLoadReason(err)}` });
       continue;
     }
     const failure = await activate('tensorflow');

@@ -25,6 +25,14 @@ describe('initBackend', () => {
     expect(sel.passedOver.find((p) => p.name === 'tfjs-node')?.why).toMatch(/could not be loaded/);
   });
 
+  test('an addon that was never built is said in words, not as its store path', async () => {
+    const unbuilt = (): never => {
+      throw new Error('The Node.js native addon module (tfjs_binding.node) can not be found at path: /x/.pnpm/y/tfjs_binding.node.\nPlease run command ...');
+    };
+    const sel = await initBackend('auto', { loadNative: unbuilt });
+    expect(sel.passedOver[0]?.why).toBe('could not be loaded: its native addon (tfjs_binding.node) was never built; see packages/tf-backend/README.md to enable it');
+  });
+
   test('a native package that loads but whose backend does not start is passed over', async () => {
     const sel = await initBackend('auto', { loadNative: () => ({}) });
     expect(sel.name).toBe('wasm');
