@@ -26,9 +26,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(file: string, args: string[]): Promise<void> {
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', file), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', file), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
     let err = '';
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited ${code}:\n${err}`))));
@@ -76,6 +76,11 @@ async function main(): Promise<void> {
     console.log(`goal < 2% after the first epoch: ${worst < 0.02 ? 'met' : 'NOT met'} (worst ${(100 * worst).toFixed(2)}%)`);
     console.log('');
     await loaderThroughput(dataDir, size, batch, Math.max(epochs, 5));
+    console.log('');
+    // One loader here already keeps both cores busy (sharp's and libuv's threads), so a second
+    // loader on the same 2 cores cannot add throughput. Capping each loader at one decode thread
+    // shows what happens where a second loader has cores of its own (another machine, a bigger box).
+    await loaderThroughput(dataDir, size, batch, Math.max(epochs, 5), 1);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -88,15 +93,17 @@ async function main(): Promise<void> {
  * and work is not sticky, so a second loader warms up over a few epochs). The baseline is one
  * loader, same run.
  */
-async function loaderThroughput(dataDir: string, size: number, batch: number, epochs: number): Promise<void> {
+async function loaderThroughput(dataDir: string, size: number, batch: number, epochs: number, threads?: number): Promise<void> {
   const rows: Array<{ first: number; later: number }> = [];
+  // libuv's pool runs sharp's jobs, VIPS_CONCURRENCY caps libvips' threads inside each job.
+  const env = threads ? { ...process.env, UV_THREADPOOL_SIZE: String(threads), VIPS_CONCURRENCY: String(threads) } : process.env;
   for (const loaders of [1, 2]) {
     const port = await freePort();
     const broker = new BatchBroker({ endpoint: `tcp://127.0.0.1:${port}`, runId: 'bench', maxMessageSize: batchMessageBudget(batch, [size, size]) });
     await broker.start();
     // A disk cache shared by the loaders of the machine (fresh per row, so epoch 1 decodes everything).
-    const cacheDir = path.join(dataDir, '..', `decoded-${loaders}`);
-    const procs = Array.from({ length: loaders }, (_, k) => run('loader/dist/main.js', ['--data-dir', dataDir, '--image-size', String(size), '--batch-size', String(batch), '--trainer', `tcp://127.0.0.1:${port}`, '--loader-id', `tp-${k}`, '--cache-dir', cacheDir]));
+    const cacheDir = path.join(dataDir, '..', `decoded-${loaders}-${threads ?? 'all'}`);
+    const procs = Array.from({ length: loaders }, (_, k) => run('loader/dist/main.js', ['--data-dir', dataDir, '--image-size', String(size), '--batch-size', String(batch), '--trainer', `tcp://127.0.0.1:${port}`, '--loader-id', `tp-${k}`, '--cache-dir', cacheDir], env));
     const d = await broker.waitForDataset();
     while (broker.loaders().length < loaders) await new Promise((r) => setTimeout(r, 50));
     broker.serve(0, epochs);
@@ -113,7 +120,8 @@ async function loaderThroughput(dataDir: string, size: number, batch: number, ep
     await broker.stop();
   }
   const base = rows[0] as { first: number; later: number };
-  console.log(`| loaders (no training, ${size}x${size}) | epoch 1 (decoding) | epochs 2-${epochs} (cached) |`);
+  const cap = threads ? `, ${threads} decode thread${threads > 1 ? 's' : ''} each` : '';
+  console.log(`| loaders (no training, ${size}x${size}${cap}) | epoch 1 (decoding) | epochs 2-${epochs} (cached) |`);
   console.log('|---|---|---|');
   rows.forEach((r, i) => console.log(`| ${i + 1} | ${(r.first * batch).toFixed(0)} img/s (${(r.first / base.first).toFixed(2)}x) | ${(r.later * batch).toFixed(0)} img/s (${(r.later / base.later).toFixed(2)}x) |`));
 }
