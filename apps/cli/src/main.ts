@@ -3,16 +3,18 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { validateCommand } from '@pawpipe/image-validation';
 import { showAugmentedCommand, showCommand, splitCommand } from '@pawpipe/data-pipeline';
+import { modelCommand } from './model-command';
 import { predictCommand, PREDICT_EXIT } from './predict-command';
 
 /**
- * `pawpipe`: predict, plus the data commands the packages define (validate-images, split, show,
+ * `pawpipe`: predict and model (summary + graph picture), plus the data commands the packages define (validate-images, split, show,
  * show-augmented), so users have one entry point.
  */
 async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
     .scriptName('pawpipe')
     .command(predictCommand as never)
+    .command(modelCommand as never)
     .command(validateCommand as never)
     .command(splitCommand as never)
     .command(showCommand as never)

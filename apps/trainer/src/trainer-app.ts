@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { initBackend, tf } from '@pawpipe/tf-backend';
-import { makeModel } from '@pawpipe/model';
+import { makeModel, modelSummary, plotModel } from '@pawpipe/model';
 import { BatchBroker, EventPublisher, batchMessageBudget } from '@pawpipe/protocol';
 import type { DatasetFingerprint } from '@pawpipe/protocol';
 import {
@@ -54,6 +54,8 @@ export const RUN_FILES = {
   checkpoints: 'checkpoints',
   history: 'history.jsonl',
   consumed: 'consumed.jsonl',
+  modelSummary: 'model-summary.txt',
+  modelGraph: 'model.png',
 } as const;
 
 /**
@@ -137,6 +139,10 @@ export class TrainerApp {
       });
       if (c.bnMomentum !== undefined) model = await withBatchNormMomentum(model, c.bnMomentum);
       compileForClasses(model, numClasses, c.learningRate);
+      // Keras' model.summary() and plot_model(show_shapes=True), once per run, beside the checkpoints.
+      await fs.writeFile(path.join(c.runDir, RUN_FILES.modelSummary), `${modelSummary(model)}\n`);
+      await plotModel(model, path.join(c.runDir, RUN_FILES.modelGraph));
+      c.log(`model: ${model.countParams().toLocaleString('en-US')} parameters; summary ${path.join(c.runDir, RUN_FILES.modelSummary)}, graph ${path.join(c.runDir, RUN_FILES.modelGraph)}`);
     }
     c.log(`training on ${dataset.size} images, ${dataset.numBatches} batches/epoch, epochs ${startEpoch + 1}..${c.epochs}`);
 

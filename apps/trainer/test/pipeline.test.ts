@@ -90,7 +90,7 @@ test('two loaders, a trainer and an evaluator: batches in order, a checkpoint pe
   expect(readdirSync(path.join(runDir, 'checkpoints')).sort()).toEqual(['save_at_1', 'save_at_2']);
   const scored = jsonl<{ epoch: number; val_accuracy: number }>(path.join(runDir, 'eval.jsonl'));
   expect(scored.map((s) => s.epoch)).toEqual([1, 2]);
-  for (const f of ['curves.png', 'confusion-matrix.png', 'confusion-matrix.txt', 'report.md', 'best/meta.json', 'history.jsonl']) {
+  for (const f of ['curves.png', 'confusion-matrix.png', 'confusion-matrix.txt', 'report.md', 'best/meta.json', 'history.jsonl', 'model.png', 'model-summary.txt']) {
     expect(existsSync(path.join(runDir, f))).toBe(true);
   }
   expect(tr.out()).toMatch(/Epoch 2\/2\n/);
