@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     .help()
     .fail((msg, err) => {
       if (err && !msg) throw err;
-      process.stderr.write(`pawpipe: ${msg ?? err?.message}\nRun with --help for the options.\n`);
+      // one line: the flag, what is wrong, where to look
+      process.stderr.write(`pawpipe: ${String(msg ?? err?.message).replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
       process.exit(PREDICT_EXIT.usage);
     })
     .parseAsync();

@@ -51,7 +51,8 @@ async function main(): Promise<void> {
     .strict()
     .help()
     .fail((msg, err) => {
-      process.stderr.write(`pawpipe-trainer: ${msg ?? err?.message}\nRun with --help for the options.\n`);
+      // one line: the flag, what is wrong, where to look
+      process.stderr.write(`pawpipe-trainer: ${String(msg ?? err?.message).replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
       process.exit(EXIT.usage);
     })
     .parseAsync();
