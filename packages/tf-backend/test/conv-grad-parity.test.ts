@@ -98,6 +98,33 @@ describe('depthwise conv gradients (DepthwiseConv2dNativeBackpropInput/Filter) m
   });
 });
 
+describe('MaxPoolGrad (replaced: one argmax per window) matches cpu', () => {
+  // Values on a coarse grid (multiples of 1/4 in [-1, 1)) so windows hold ties: the first
+  // maximum in row-major window order must take the gradient, as in the cpu backend and TF.
+  const poolCases = [2, 3].flatMap((k) => strides.flatMap((s) => pads.map((pad) => ({
+    k, s, pad, batch: (k + s) % 2 === 0 ? 1 : 3,
+  }))));
+  test.each(poolCases)('k=$k stride=$s pad=$pad batch=$batch (with ties)', async ({ k, s, pad, batch }) => {
+    const x = data([batch, 9, 7, 5], 81 + k + s);
+    x.values.forEach((v, i, a) => { a[i] = Math.floor(v * 4) / 4; });
+    const errs = await compare([x], (xt) => tf.grads((a: tf.Tensor) => {
+      const y = tf.maxPool(a as tf.Tensor4D, k, s, pad);
+      // non-uniform upstream gradient: a weight per output element
+      return y.mul(tf.range(1, 1 + y.size).reshape(y.shape)).sum();
+    })([xt as tf.Tensor]));
+    expect(errs[0]).toBeLessThan(1e-6);
+  });
+
+  test('NaN and -Infinity never take the gradient; a window of only those passes none', async () => {
+    const x = data([1, 5, 5, 2], 91);
+    [0, 1, 2, 6, 12, 13].forEach((i) => { x.values[i] = Number.NaN; });
+    [3, 4, 10, 11].forEach((i) => { x.values[i] = -Infinity; });
+    const errs = await compare([x], (xt) => tf.grads((a: tf.Tensor) =>
+      tf.maxPool(a as tf.Tensor4D, 3, 2, 'same').mul(tf.range(1, 19).reshape([1, 3, 3, 2])).sum())([xt as tf.Tensor]));
+    expect(errs[0]).toBe(0);
+  });
+});
+
 describe('the replaced Sum/Mean and the BatchNorm gradient', () => {
   test.each([[[1, 2]], [[0, 1, 2]], [[0]], [[3]]])('sum and mean over axes %j match cpu', async (axes) => {
     const x = data([3, 5, 7, 4], 51);

@@ -1,13 +1,15 @@
 // Registers the gradient kernels tfjs-backend-wasm 4.22 lacks (tfjs issue 8474) so conv nets
 // train on wasm, and replaces its scalar-loop Conv2DBackpropInput with an XNNPACK-backed one,
-// its transposing Sum/Mean over NHWC batch/spatial axes with average pools, and the core
-// BatchNorm gradient with a tile-free one (see each file for measurements).
+// its window-recomputing MaxPoolGrad with a one-argmax-per-window one, its transposing Sum/Mean
+// over NHWC batch/spatial axes with average pools, and the core BatchNorm gradient with a
+// tile-free one (see each file for measurements).
 // Idempotent: initBackend and tests may both call it.
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
+import { maxPoolGradConfig } from './max-pool-grad';
 import { registerBatchNormGradient } from './batch-norm-grad';
 import { makeReductionConfig } from './reductions';
 
@@ -16,6 +18,7 @@ export const wasmGradientKernels: readonly KernelConfig[] = [
   conv2dBackpropInputConfig,
   depthwiseBackpropInputConfig,
   depthwiseBackpropFilterConfig,
+  maxPoolGradConfig,
 ];
 
 let reductionConfigs: KernelConfig[] | undefined;
