@@ -1,11 +1,10 @@
 import { promises as fs } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { drawAugmentation, flipImage, rotateImage, type FlipMode } from '../augment';
-import { openDataset } from '../dataset';
 import { renderGrid } from '../grid';
 import { MT19937 } from '../mt19937';
-import type { Interpolation } from '../options';
 import { checkOutput, dataFlags, imageFlags, logToStderr, type DataFlags, type ImageFlags } from './common-flags';
+import { openTrainingFromFlags } from './open-from-flags';
 import { CliError, EXIT } from './exit-codes';
 import { runHandler } from './run-handler';
 
@@ -34,20 +33,7 @@ export const showAugmentedCommand: CommandModule<object, ShowAugmentedArgs> = {
       throw new CliError(`--rotation must be a number between -1 and 1 (fraction of a full turn), received: ${argv.rotation}`, EXIT.usage);
     }
     await checkOutput(argv.out, argv.force);
-    const split = argv['validation-split'] === 0 ? undefined : argv['validation-split'];
-    const ds = await openDataset({
-      dataDir: argv['data-dir'],
-      ...(split !== undefined && { subset: 'training' as const, validationSplit: split }),
-      seed: argv.seed,
-      imageSize: argv['image-size'],
-      interpolation: argv.interpolation as Interpolation,
-      cropToAspectRatio: argv['crop-to-aspect-ratio'],
-      ...(argv['class-names'] && { classNames: argv['class-names'] }),
-      validate: argv.validate,
-      ...(argv.report && { reportPath: argv.report }),
-      cache: false,
-      log: logToStderr,
-    });
+    const ds = await openTrainingFromFlags(argv);
     const [h, w] = ds.imageSize;
     const entry = ds.batchEntries(0, 0)[0]!;
     const src = await ds.loadImage(entry);

@@ -1,9 +1,8 @@
 import { promises as fs } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { openDataset } from '../dataset';
 import { renderGrid } from '../grid';
-import type { Interpolation } from '../options';
 import { checkOutput, dataFlags, imageFlags, logToStderr, type DataFlags, type ImageFlags } from './common-flags';
+import { openTrainingFromFlags } from './open-from-flags';
 import { runHandler } from './run-handler';
 
 interface ShowArgs extends DataFlags, ImageFlags {
@@ -22,21 +21,7 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       .strict() as unknown as Argv<ShowArgs>,
   handler: runHandler('show', async (argv: ShowArgs) => {
     await checkOutput(argv.out, argv.force);
-    const split = argv['validation-split'] === 0 ? undefined : argv['validation-split'];
-    const ds = await openDataset({
-      dataDir: argv['data-dir'],
-      ...(split !== undefined && { subset: 'training' as const, validationSplit: split }),
-      seed: argv.seed,
-      imageSize: argv['image-size'],
-      batchSize: 9,
-      interpolation: argv.interpolation as Interpolation,
-      cropToAspectRatio: argv['crop-to-aspect-ratio'],
-      ...(argv['class-names'] && { classNames: argv['class-names'] }),
-      validate: argv.validate,
-      ...(argv.report && { reportPath: argv.report }),
-      cache: false,
-      log: logToStderr,
-    });
+    const ds = await openTrainingFromFlags(argv, { batchSize: 9 });
     // The tutorial's figure is the first batch of epoch 1: take(1), then images 0..8.
     const b = await ds.batch(0, 0);
     const [, h, w] = b.shape;
