@@ -10,4 +10,5 @@ export type { SummaryRow } from './summary';
 export { plotModel, modelGraphSvg } from './plot-model';
 export { trainStep } from './train-step';
 export { BatchNormalization, batchNormalization } from './batch-normalization';
+export { Conv2D, conv2d, inputMayNeedGradient } from './conv2d';
 export type { TrainStepOptions, TrainStepResult, LossFn } from './train-step';

@@ -4,6 +4,7 @@
 // reports.
 import { tf } from '@pawpipe/tf-backend';
 import { batchNormalization } from './batch-normalization';
+import { conv2d } from './conv2d';
 import { randomFlip, type FlipMode } from './random-flip';
 import { randomRotation } from './random-rotation';
 
@@ -56,10 +57,10 @@ export function makeModel(config: MakeModelConfig): tf.LayersModel {
 
   // Entry block
   x = apply(tf.layers.rescaling({ scale: 1 / 255, name: 'rescaling' }), x);
-  x = apply(tf.layers.conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', name: 'entry_conv1' }), x);
+  x = apply(conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', name: 'entry_conv1' }), x);
   x = apply(batchNormalization({ name: 'entry_bn1' }), x);
   x = apply(tf.layers.activation({ activation: 'relu', name: 'entry_relu1' }), x);
-  x = apply(tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', name: 'entry_conv2' }), x);
+  x = apply(conv2d({ filters: 64, kernelSize: 3, padding: 'same', name: 'entry_conv2' }), x);
   x = apply(batchNormalization({ name: 'entry_bn2' }), x);
   x = apply(tf.layers.activation({ activation: 'relu', name: 'entry_relu2' }), x);
 
@@ -73,7 +74,7 @@ export function makeModel(config: MakeModelConfig): tf.LayersModel {
     x = apply(tf.layers.separableConv2d({ filters: size, kernelSize: 3, padding: 'same', name: `${b}_sepconv2` }), x);
     x = apply(batchNormalization({ name: `${b}_bn2` }), x);
     x = apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: `${b}_pool` }), x);
-    const residual = apply(tf.layers.conv2d({ filters: size, kernelSize: 1, strides: 2, padding: 'same', name: `${b}_residual` }), previous);
+    const residual = apply(conv2d({ filters: size, kernelSize: 1, strides: 2, padding: 'same', name: `${b}_residual` }), previous);
     x = apply(tf.layers.add({ name: `${b}_add` }), [x, residual]);
     previous = x;
   }
