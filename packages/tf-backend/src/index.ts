@@ -1,5 +1,6 @@
 export { tf } from './tf';
-export { initBackend, wasmBinaryDir, WASM_THREADS_UNAVAILABLE } from './init-backend';
+export { initBackend, wasmBinaryDir } from './init-backend';
+export { MAX_WASM_THREADS } from './wasm-threads';
 export type { BackendChoice, BackendSelection, InitBackendOptions, NativePackage } from './init-backend';
 export { BackendError } from './errors';
 export type { BackendErrorCode } from './errors';

@@ -3,17 +3,23 @@
 // kernels of ./wasm-grad), else the pure-JS cpu backend. Every choice reports why it won and
 // why each other candidate was passed over.
 import * as path from 'node:path';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as os from 'node:os';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf';
 import { BackendError } from './errors';
 import { registerWasmGradientKernels } from './wasm-grad/register';
+import { MAX_WASM_THREADS, prepareThreadedStart, unrefWasmWorkers } from './wasm-threads';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export type NativePackage = 'tfjs-node-gpu' | 'tfjs-node';
 
 export interface InitBackendOptions {
-  /** Ask for wasm's multi-threaded SIMD build. Not usable under Node with tfjs 4.22 (see README). */
-  threads?: boolean;
+  /**
+   * wasm's multi-threaded SIMD build with this many XNNPACK threads (true: one per core; 1 or
+   * false: the single-threaded SIMD build, the default). Fixed at the first wasm start of a
+   * process. See src/wasm-threads.ts for what it takes under Node.
+   */
+  threads?: boolean | number;
   /** Receives one line per decision. */
   log?: (line: string) => void;
   /** Loads a native package (default: require('@tensorflow/<name>')); injectable for tests. */
@@ -29,15 +35,6 @@ export interface BackendSelection {
 }
 
 const CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
-
-/**
- * The multi-threaded wasm build cannot start under Node: tfjs-backend-wasm 4.22 creates its
- * pthread workers from blob: URLs (backend_wasm.ts locateFile), and worker_threads rejects those
- * with ERR_WORKER_PATH, thrown asynchronously so it cannot even be caught and fallen back from.
- */
-export const WASM_THREADS_UNAVAILABLE =
-  'wasm threaded SIMD is not usable under Node: tfjs-backend-wasm 4.22 starts its pthread workers ' +
-  'from blob: URLs, which worker_threads rejects (ERR_WORKER_PATH); running single-threaded SIMD';
 
 function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
@@ -135,20 +132,44 @@ async function tryTensorflow(
   return undefined;
 }
 
+/** The thread count asked for, or an error line. */
+function wantedThreads(threads: InitBackendOptions['threads']): number {
+  if (threads === undefined || threads === false) return 1;
+  if (threads === true) return Math.min(os.cpus().length, MAX_WASM_THREADS);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+    throw new BackendError('unknown-backend', `threads must be true, false or a whole number from 1 to ${MAX_WASM_THREADS}, got ${String(threads)}`);
+  }
+  return threads;
+}
+
 async function tryWasm(
   opts: InitBackendOptions, passedOver: BackendSelection['passedOver'],
 ): Promise<BackendSelection | undefined> {
-  if (opts.threads === true) passedOver.push({ name: 'wasm-threaded-simd', why: WASM_THREADS_UNAVAILABLE });
+  const want = wantedThreads(opts.threads);
   setWasmPaths(wasmBinaryDir());
   const added = registerWasmGradientKernels();
-  const failure = await activate('wasm');
+  // The wasm module starts once per process; later calls get the same build and pool.
+  const started = tf.findBackend('wasm') != null;
+  const restore = !started && want > 1 ? prepareThreadedStart(want, tf.env(), setThreadsCount) : undefined;
+  let failure: string | undefined;
+  try {
+    failure = await activate('wasm');
+  } finally {
+    restore?.();
+  }
   if (failure != null) {
     passedOver.push({ name: 'wasm', why: `did not start: ${failure}` });
     return undefined;
   }
+  unrefWasmWorkers(tf.backend());
+  const threads = getThreadsCount();
+  if (started && threads !== want) {
+    passedOver.push({ name: `wasm with ${want} threads`, why: `wasm already runs in this process with ${threads}; the thread count is fixed at its first start` });
+  }
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const build = threads > 1 ? `threaded SIMD, ${threads} threads` : `${simd ? 'SIMD' : 'no SIMD'}, 1 thread`;
   const kernels = added.length > 0 ? `; registered ${added.join(', ')}` : '';
-  return { name: 'wasm', reason: `tfjs-backend-wasm (${simd ? 'SIMD' : 'no SIMD'}, 1 thread) with pawpipe's gradient kernels${kernels}`, passedOver };
+  return { name: 'wasm', reason: `tfjs-backend-wasm (${build}) with pawpipe's gradient kernels${kernels}`, passedOver };
 }
 
 /**

@@ -53,12 +53,6 @@ describe('initBackend', () => {
     expect(sel.passedOver.map((p) => p.name)).toEqual(['tensorflow', 'wasm']);
   });
 
-  test('threads: the threaded wasm build is reported unavailable under Node and wasm still starts', async () => {
-    const sel = await initBackend('wasm', { threads: true });
-    expect(sel.name).toBe('wasm');
-    expect(sel.passedOver.find((p) => p.name === 'wasm-threaded-simd')?.why).toMatch(/ERR_WORKER_PATH/);
-  });
-
   test('an unknown choice is a BackendError with code unknown-backend', async () => {
     const err = await initBackend('gpu' as never).catch((e: unknown) => e);
     expect((err as BackendError).code).toBe('unknown-backend');
