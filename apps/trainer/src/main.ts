@@ -6,6 +6,7 @@ import {
   DEFAULT_DATA_PORT, DEFAULT_EVENTS_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_HOST, DEFAULT_LIVENESS, endpoint,
 } from '@pawpipe/protocol';
 import { DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE } from '@pawpipe/trainer';
+import { MAX_WASM_THREADS } from '@pawpipe/tf-backend';
 import { TrainerApp } from './trainer-app';
 
 /** Exit codes: 0 trained to the end, 1 unexpected error, 2 bad flag, checkpoint or a batch too big for the backend's memory, 130/143 interrupted. */
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     .option('recalibrate-bn', { type: 'number', default: 0, describe: 'before each checkpoint, re-estimate BatchNormalization statistics on the epoch\'s last N batches (0: off, as Keras; see README)' })
     .option('micro-batch', { type: 'string', default: 'auto', describe: 'images per forward/backward pass; gradients are summed over the batch (auto: what fits the backend\'s memory, e.g. 4 at 180x180 on wasm)' })
     .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const })
+    .option('wasm-threads', { type: 'number', default: 1, describe: `on wasm, XNNPACK threads for the training step (1 to ${MAX_WASM_THREADS}; 2 trains ~1.3-1.5x faster on a 2-core machine but competes with the loader's decoding)` })
     .option('listen', { type: 'string', default: DEFAULT_HOST, describe: 'interface to bind (0.0.0.0 to accept loaders and evaluators from other machines)' })
     .option('data-port', { type: 'number', default: DEFAULT_DATA_PORT, describe: 'ROUTER port loaders connect to' })
     .option('events-port', { type: 'number', default: DEFAULT_EVENTS_PORT, describe: 'PUB port for checkpoint events' })
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
       for (const k of ['epochs', 'image-size', 'batch-size', 'data-port', 'events-port', 'heartbeat-ms', 'liveness', 'max-ahead'] as const) {
         if (!Number.isInteger(a[k]) || (a[k] as number) < 1) throw new Error(`--${k} must be a positive integer`);
       }
+      if (!Number.isInteger(a['wasm-threads']) || a['wasm-threads'] < 1 || a['wasm-threads'] > MAX_WASM_THREADS) throw new Error(`--wasm-threads must be an integer from 1 to ${MAX_WASM_THREADS}`);
       if (!(a['learning-rate'] > 0)) throw new Error('--learning-rate must be > 0');
       if (a['micro-batch'] !== 'auto' && !(Number.isInteger(Number(a['micro-batch'])) && Number(a['micro-batch']) >= 1)) throw new Error('--micro-batch must be auto or a positive integer');
       if (!Number.isInteger(a['recalibrate-bn']) || a['recalibrate-bn'] < 0) throw new Error('--recalibrate-bn must be an integer >= 0');
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
   const runDir = path.resolve(argv['run-dir']);
   const app = new TrainerApp({
     runDir, epochs: argv.epochs, imageSize: [argv['image-size'], argv['image-size']], batchSize: argv['batch-size'],
-    backend: argv.backend, dataEndpoint: endpoint(argv.listen, argv['data-port']), eventsEndpoint: endpoint(argv.listen, argv['events-port']),
+    backend: argv.backend, wasmThreads: argv['wasm-threads'], dataEndpoint: endpoint(argv.listen, argv['data-port']), eventsEndpoint: endpoint(argv.listen, argv['events-port']),
     learningRate: argv['learning-rate'], bnMomentum: argv['bn-momentum'], recalibrateBn: argv['recalibrate-bn'], microBatch: argv['micro-batch'] === 'auto' ? 'auto' : Number(argv['micro-batch']), heartbeatMs: argv['heartbeat-ms'], liveness: argv.liveness, maxAhead: argv['max-ahead'],
     doneGraceMs: argv['done-grace-ms'], checkpointWriteDelayMs: argv['checkpoint-write-delay-ms'], out: process.stdout, log,
   });

@@ -18,6 +18,8 @@ export interface TrainerConfig {
   imageSize: [number, number];
   batchSize: number;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** XNNPACK threads when the backend is wasm (1: the single-threaded SIMD build, the default) */
+  wasmThreads?: number;
   dataEndpoint: string;
   eventsEndpoint: string;
   learningRate: number;
@@ -88,7 +90,7 @@ export class TrainerApp {
 
   private async train(): Promise<TrainSummary> {
     const c = this.c;
-    const backend = await initBackend(c.backend, { log: c.log });
+    const backend = await initBackend(c.backend, { log: c.log, threads: c.wasmThreads ?? 1 });
     await fs.mkdir(this.checkpointsDir, { recursive: true });
     for (const tmp of await staleTemporaries(this.checkpointsDir)) {
       // Left by a save that was interrupted (kill -9): never visible as a checkpoint; ours to remove.

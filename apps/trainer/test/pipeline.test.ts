@@ -77,8 +77,10 @@ test('two loaders, a trainer and an evaluator: batches in order, a checkpoint pe
   // Option 1 of the tutorial: augmentation inside the model (the loaders send plain batches).
   const l1 = loader(p, 'L1', ['--augment', 'model']);
   const l2 = loader(p, 'L2', ['--augment', 'model']);
-  const tr = trainer(runDir, p, 2);
+  // wasm's threaded build, in a real process that must still exit by itself at the end
+  const tr = trainer(runDir, p, 2, ['--wasm-threads', '2']);
   expect(await exitCode(tr, 'trainer')).toBe(0);
+  expect(tr.err()).toMatch(/backend: wasm \(tfjs-backend-wasm \(threaded SIMD, 2 threads\)/);
   expect(await exitCode(l1, 'loader 1')).toBe(0);
   expect(await exitCode(l2, 'loader 2')).toBe(0);
   expect(await exitCode(ev, 'evaluator')).toBe(0);
@@ -188,4 +190,10 @@ test('SIGTERM/SIGINT: trainer and loader close their sockets and exit promptly w
   process.kill(l.pid, 'SIGINT');
   expect(await l.exited).toBe(130);
   expect(readdirSync(path.join(runDir, 'checkpoints')).filter((n) => n.includes('.tmp-'))).toEqual([]);
+});
+
+test('a bad --wasm-threads is one line naming the flag, exit 2', async () => {
+  const tr = start('trainer', ['--run-dir', path.join(root, 'run-bad-threads'), '--wasm-threads', '0'], env);
+  expect(await tr.exited).toBe(2);
+  expect(tr.err()).toBe('pawpipe-trainer: --wasm-threads must be an integer from 1 to 8 (see --help)\n');
 });
