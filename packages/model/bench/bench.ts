@@ -1,10 +1,13 @@
 // pnpm bench: training-step and inference time of the mini-Xception, batch 32, at 64x64 and
 // 180x180, on wasm (with @pawpipe/tf-backend's gradient kernels), on tfjs' cpu backend and in
-// PyTorch 1.13 on the CPU (bench/xception_torch.py, Debian's python3-torch) with the same
-// number of threads as wasm (1), all in one run, printed with ratios.
-// Flags: --sizes 64,180  --steps N (timed wasm/torch steps, default 3)  --no-cpu  --no-torch  --cpu-batch N
-//        --python /usr/bin/python3
+// PyTorch 1.13 on the CPU (bench/xception_torch.py, Debian's python3-torch), wasm and PyTorch
+// at the same numbers of threads (1, and every core), all in one run, printed with ratios.
+// wasm's thread pool is fixed when a process first starts it, so each wasm measurement runs in
+// a child process (this script with --child).
+// Flags: --sizes 64,180  --threads 1,2  --steps N (timed wasm/torch steps, default 3)  --no-cpu
+//        --no-torch  --cpu-batch N  --python /usr/bin/python3
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '@pawpipe/tf-backend';
 import { makeModel, trainStep } from '../src';
@@ -20,7 +23,7 @@ const sizes = (flag('sizes') ?? '64,180').split(',').map(Number);
 const steps = Number(flag('steps') ?? 3);
 const python = flag('python') ?? '/usr/bin/python3';
 const BATCH = 32;
-const WASM_THREADS = 1;
+const threadCounts = [...new Set((flag('threads') ?? `1,${Math.min(os.availableParallelism(), 8)}`).split(',').map(Number))];
 
 function batch(n: number, s: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   return tf.tidy(() => ({
@@ -58,6 +61,25 @@ async function timeTf(size: number, n: number, timed: number): Promise<{ trainS:
   return { trainS, inferS };
 }
 
+/** One wasm measurement in a fresh process (this script with --child). */
+function timeWasm(size: number, threads: number, timed: number): Row {
+  const engine = `tfjs wasm (${threads} thr)`;
+  const res = spawnSync(process.execPath, [__filename, '--child', '--sizes', String(size), '--threads', String(threads), '--steps', String(timed)], { encoding: 'utf8' });
+  if (res.status !== 0) {
+    return { size, engine, note: `failed: ${res.stderr.trim().split('\n').at(-1) ?? `exit ${res.status}`}` };
+  }
+  const out = JSON.parse(res.stdout.trim().split('\n').at(-1) as string) as { trainS: number; inferS: number; reason: string };
+  const micro = microBatchFor(size);
+  return { size, engine, trainS: out.trainS, inferS: out.inferS,
+    note: `${out.reason.split(' with ')[0] ?? ''}${micro < BATCH ? `; ${BATCH / micro} micro-batches of ${micro} (4 GB wasm heap)` : ''}` };
+}
+
+async function child(): Promise<void> {
+  const sel = await initBackend('wasm', { threads: threadCounts[0] });
+  const w = await timeTf(sizes[0] as number, BATCH, steps);
+  console.log(JSON.stringify({ ...w, reason: sel.reason }));
+}
+
 function timeTorch(size: number, threads: number, timed: number): Row {
   const script = path.join(__dirname, '..', '..', '..', 'bench', 'xception_torch.py');
   const res = spawnSync(python, [script, '--size', String(size), '--batch', String(BATCH), '--threads', String(threads), '--steps', String(timed)], { encoding: 'utf8' });
@@ -75,11 +97,10 @@ const ratio = (a?: number, b?: number): string => (a === undefined || b === unde
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const size of sizes) {
-    const sel = await initBackend('wasm');
-    const w = await timeTf(size, BATCH, steps);
-    const micro = microBatchFor(size);
-    rows.push({ size, engine: `tfjs wasm (${WASM_THREADS} thr)`, ...w,
-      note: `${sel.reason.split(' with ')[0] ?? ''}${micro < BATCH ? `; ${BATCH / micro} micro-batches of ${micro} (4 GB wasm heap)` : ''}` });
+    for (const t of threadCounts) {
+      rows.push(timeWasm(size, t, steps));
+      if (!argv.includes('--no-torch')) rows.push(timeTorch(size, t, steps));
+    }
     if (!argv.includes('--no-cpu')) {
       await initBackend('cpu');
       // The pure-JS backend takes minutes per step even at 64x64 on this machine: one step of a
@@ -98,20 +119,21 @@ async function main(): Promise<void> {
       model.dispose();
       rows.push({ size, engine: 'tfjs cpu', trainS, inferS, note: n === BATCH ? '1 step, no warm-up' : `1 step of batch ${n}, times ${BATCH / n}; no warm-up` });
     }
-    if (!argv.includes('--no-torch')) rows.push(timeTorch(size, WASM_THREADS, steps));
   }
 
   console.log(`mini-Xception, batch ${BATCH}, train step = forward + backward + Adam update; seconds`);
   console.log(['size', 'engine'.padEnd(20), 'train s', 'infer s', 'train/torch', 'infer/torch', 'note'].join('  '));
   for (const r of rows) {
-    const torch = rows.find((o) => o.size === r.size && o.engine.startsWith('pytorch'));
+    // the same number of threads (the cpu backend is single-threaded JS: against PyTorch on 1)
+    const threads = /\((\d+) thr\)/.exec(r.engine)?.[1] ?? '1';
+    const torch = rows.find((o) => o.size === r.size && o.engine === `pytorch (${threads} thr)`);
     console.log([`${r.size}x${r.size}`.padEnd(7), r.engine.padEnd(20), fmt(r.trainS).padStart(7), fmt(r.inferS).padStart(7),
       ratio(r.trainS, torch?.trainS).padStart(11), ratio(r.inferS, torch?.inferS).padStart(11), r.note].join('  '));
   }
-  console.log('ratios > 1: slower than PyTorch. Goals (issue 4): wasm train/torch < 1 at 180x180, <= 1.5 at 64x64.');
+  console.log('ratios: against PyTorch on the same number of threads (tfjs cpu: 1); > 1 is slower. Goals (issue 4): wasm train/torch < 1 at 180x180, <= 1.5 at 64x64.');
 }
 
-main().catch((err: unknown) => {
+(argv.includes('--child') ? child() : main()).catch((err: unknown) => {
   console.error(err instanceof Error ? err.stack : err);
   process.exit(1);
 });
