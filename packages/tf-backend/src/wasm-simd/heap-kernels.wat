@@ -1,0 +1,266 @@
+;; WebAssembly SIMD kernels that work in place on tfjs-backend-wasm's own heap: the module
+;; imports the backend's memory, and every pointer below is a tensor's byte offset in it
+;; (backend.dataIdMap.get(dataId).memoryOffset), so nothing is copied in or out.
+;; All sizes and strides are in float32 elements unless a name ends in B (bytes).
+;; `pnpm gen:wasm` compiles this file twice into heap-kernels-wasm.ts: as is, for the
+;; single-threaded build's plain memory, and with the import below declared
+;; `(memory 1 65536 shared)` for the threaded build's SharedArrayBuffer memory.
+;; test/heap-kernels.test.ts checks the generated file is up to date.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; max_pool_grad(x, dy, dx, n, h, w, c, oh, ow, sh, sw, fh, fw, padTop, padLeft)
+  ;; dx = 0, then for each pooling window (batch, row, column order) and channel, dy is added
+  ;; at the window's first maximum in row-major tap order (strict >, as tfjs-backend-cpu's
+  ;; maxPoolPositions and TF): NaN and -Infinity never win, a window of only those adds nothing.
+  ;; Four channels at a time: `at` holds, per lane, the winning tap's pixel byte offset (-1: none).
+  ;; Bit-identical to the JS loop in ../wasm-grad/max-pool-grad.ts (same additions, same order).
+  (func (export "max_pool_grad")
+    (param $x i32) (param $dy i32) (param $dx i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $oh i32) (param $ow i32) (param $sh i32) (param $sw i32)
+    (param $fh i32) (param $fw i32) (param $padTop i32) (param $padLeft i32)
+    (local $pixB i32) (local $rowB i32) (local $imgB i32) (local $vecB i32) (local $cB i32)
+    (local $b i32) (local $r i32) (local $q i32) (local $r0 i32) (local $c0 i32)
+    (local $rBegin i32) (local $rEnd i32) (local $cBegin i32) (local $cEnd i32)
+    (local $xImg i32) (local $dxImg i32) (local $dyp i32) (local $k i32)
+    (local $y i32) (local $xx i32) (local $tap i32) (local $off i32) (local $addr i32)
+    (local $best v128) (local $at v128) (local $v v128) (local $gt v128) (local $g v128)
+    (local $sbest f32) (local $sv f32) (local $sat i32)
+    (local.set $pixB (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $rowB (i32.mul (local.get $w) (local.get $pixB)))
+    (local.set $imgB (i32.mul (local.get $h) (local.get $rowB)))
+    (local.set $cB (local.get $pixB))
+    (local.set $vecB (i32.and (local.get $cB) (i32.const -16)))
+    (memory.fill (local.get $dx) (i32.const 0) (i32.mul (local.get $n) (local.get $imgB)))
+    (local.set $dyp (local.get $dy))
+    (local.set $b (i32.const 0))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $xImg (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $imgB))))
+      (local.set $dxImg (i32.add (local.get $dx) (i32.mul (local.get $b) (local.get $imgB))))
+      (local.set $r (i32.const 0))
+      (block $rDone (loop $rLoop
+        (br_if $rDone (i32.ge_u (local.get $r) (local.get $oh)))
+        (local.set $r0 (i32.sub (i32.mul (local.get $r) (local.get $sh)) (local.get $padTop)))
+        (local.set $rBegin (select (local.get $r0) (i32.const 0) (i32.gt_s (local.get $r0) (i32.const 0))))
+        (local.set $rEnd (i32.add (local.get $r0) (local.get $fh)))
+        (local.set $rEnd (select (local.get $h) (local.get $rEnd) (i32.lt_s (local.get $h) (local.get $rEnd))))
+        (local.set $q (i32.const 0))
+        (block $qDone (loop $qLoop
+          (br_if $qDone (i32.ge_u (local.get $q) (local.get $ow)))
+          (local.set $c0 (i32.sub (i32.mul (local.get $q) (local.get $sw)) (local.get $padLeft)))
+          (local.set $cBegin (select (local.get $c0) (i32.const 0) (i32.gt_s (local.get $c0) (i32.const 0))))
+          (local.set $cEnd (i32.add (local.get $c0) (local.get $fw)))
+          (local.set $cEnd (select (local.get $w) (local.get $cEnd) (i32.lt_s (local.get $w) (local.get $cEnd))))
+
+          ;; four channels at a time
+          (local.set $k (i32.const 0))
+          (block $kDone (loop $kLoop
+            (br_if $kDone (i32.ge_u (local.get $k) (local.get $vecB)))
+            (local.set $best (f32x4.splat (f32.const -inf)))
+            (local.set $at (i32x4.splat (i32.const -1)))
+            (local.set $y (local.get $rBegin))
+            (block $yDone (loop $yLoop
+              (br_if $yDone (i32.ge_s (local.get $y) (local.get $rEnd)))
+              (local.set $xx (local.get $cBegin))
+              (local.set $tap (i32.add (i32.mul (local.get $y) (local.get $rowB)) (i32.mul (local.get $xx) (local.get $pixB))))
+              (block $xDone (loop $xLoop
+                (br_if $xDone (i32.ge_s (local.get $xx) (local.get $cEnd)))
+                (local.set $v (v128.load (i32.add (i32.add (local.get $xImg) (local.get $tap)) (local.get $k))))
+                (local.set $gt (f32x4.gt (local.get $v) (local.get $best)))
+                (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $gt)))
+                (local.set $at (v128.bitselect (i32x4.splat (local.get $tap)) (local.get $at) (local.get $gt)))
+                (local.set $tap (i32.add (local.get $tap) (local.get $pixB)))
+                (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
+                (br $xLoop)))
+              (local.set $y (i32.add (local.get $y) (i32.const 1)))
+              (br $yLoop)))
+            (local.set $g (v128.load (i32.add (local.get $dyp) (local.get $k))))
+            (local.set $addr (i32.add (local.get $dxImg) (local.get $k)))
+            (local.set $off (i32x4.extract_lane 0 (local.get $at)))
+            (if (i32.ge_s (local.get $off) (i32.const 0)) (then
+              (f32.store (i32.add (local.get $addr) (local.get $off))
+                (f32.add (f32.load (i32.add (local.get $addr) (local.get $off))) (f32x4.extract_lane 0 (local.get $g))))))
+            (local.set $off (i32x4.extract_lane 1 (local.get $at)))
+            (if (i32.ge_s (local.get $off) (i32.const 0)) (then
+              (f32.store offset=4 (i32.add (local.get $addr) (local.get $off))
+                (f32.add (f32.load offset=4 (i32.add (local.get $addr) (local.get $off))) (f32x4.extract_lane 1 (local.get $g))))))
+            (local.set $off (i32x4.extract_lane 2 (local.get $at)))
+            (if (i32.ge_s (local.get $off) (i32.const 0)) (then
+              (f32.store offset=8 (i32.add (local.get $addr) (local.get $off))
+                (f32.add (f32.load offset=8 (i32.add (local.get $addr) (local.get $off))) (f32x4.extract_lane 2 (local.get $g))))))
+            (local.set $off (i32x4.extract_lane 3 (local.get $at)))
+            (if (i32.ge_s (local.get $off) (i32.const 0)) (then
+              (f32.store offset=12 (i32.add (local.get $addr) (local.get $off))
+                (f32.add (f32.load offset=12 (i32.add (local.get $addr) (local.get $off))) (f32x4.extract_lane 3 (local.get $g))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $kLoop)))
+
+          ;; the last c % 4 channels one at a time
+          (block $sDone (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $k) (local.get $cB)))
+            (local.set $sbest (f32.const -inf))
+            (local.set $sat (i32.const -1))
+            (local.set $y (local.get $rBegin))
+            (block $yDone (loop $yLoop
+              (br_if $yDone (i32.ge_s (local.get $y) (local.get $rEnd)))
+              (local.set $xx (local.get $cBegin))
+              (local.set $tap (i32.add (i32.mul (local.get $y) (local.get $rowB)) (i32.mul (local.get $xx) (local.get $pixB))))
+              (block $xDone (loop $xLoop
+                (br_if $xDone (i32.ge_s (local.get $xx) (local.get $cEnd)))
+                (local.set $sv (f32.load (i32.add (i32.add (local.get $xImg) (local.get $tap)) (local.get $k))))
+                (if (f32.gt (local.get $sv) (local.get $sbest)) (then
+                  (local.set $sbest (local.get $sv))
+                  (local.set $sat (local.get $tap))))
+                (local.set $tap (i32.add (local.get $tap) (local.get $pixB)))
+                (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
+                (br $xLoop)))
+              (local.set $y (i32.add (local.get $y) (i32.const 1)))
+              (br $yLoop)))
+            (if (i32.ge_s (local.get $sat) (i32.const 0)) (then
+              (local.set $addr (i32.add (i32.add (local.get $dxImg) (local.get $k)) (local.get $sat)))
+              (f32.store (local.get $addr)
+                (f32.add (f32.load (local.get $addr)) (f32.load (i32.add (local.get $dyp) (local.get $k)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $sLoop)))
+
+          (local.set $dyp (i32.add (local.get $dyp) (local.get $cB)))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $qLoop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rLoop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bLoop))))
+
+  ;; transpose(src, dst, rows, cols, srcRow, dstRow, batches, srcBatch, dstBatch)
+  ;; For every batch t: dst[t*dstBatch + j*dstRow + i] = src[t*srcBatch + i*srcRow + j],
+  ;; i < rows, j < cols (4-byte elements: a pure copy, bit for bit). 4x4 blocks through
+  ;; registers (two rounds of shuffles), in column tiles of 64 so the 64 destination rows a
+  ;; tile writes stay in L1 while whole 64-byte lines of them fill up; edges one element at a time.
+  (func (export "transpose")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (param $srcRow i32) (param $dstRow i32) (param $batches i32) (param $srcBatch i32) (param $dstBatch i32)
+    (local $sRB i32) (local $dRB i32) (local $rows4 i32) (local $cols4 i32)
+    (local $t i32) (local $s i32) (local $d i32) (local $j0 i32) (local $jEnd i32)
+    (local $i i32) (local $j i32) (local $sp i32) (local $dp i32)
+    (local $a v128) (local $b v128) (local $c v128) (local $e v128)
+    (local $ab0 v128) (local $ab1 v128) (local $ce0 v128) (local $ce1 v128)
+    (local.set $sRB (i32.shl (local.get $srcRow) (i32.const 2)))
+    (local.set $dRB (i32.shl (local.get $dstRow) (i32.const 2)))
+    (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $t (i32.const 0))
+    (block $tDone (loop $tLoop
+      (br_if $tDone (i32.ge_u (local.get $t) (local.get $batches)))
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (local.get $t) (local.get $srcBatch)) (i32.const 2))))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $t) (local.get $dstBatch)) (i32.const 2))))
+      ;; 4x4 blocks
+      (local.set $j0 (i32.const 0))
+      (block $jtDone (loop $jtLoop
+        (br_if $jtDone (i32.ge_u (local.get $j0) (local.get $cols4)))
+        (local.set $jEnd (i32.add (local.get $j0) (i32.const 64)))
+        (local.set $jEnd (select (local.get $cols4) (local.get $jEnd) (i32.lt_u (local.get $cols4) (local.get $jEnd))))
+        (local.set $i (i32.const 0))
+        (block $iDone (loop $iLoop
+          (br_if $iDone (i32.ge_u (local.get $i) (local.get $rows4)))
+          (local.set $sp (i32.add (local.get $s)
+            (i32.add (i32.mul (local.get $i) (local.get $sRB)) (i32.shl (local.get $j0) (i32.const 2)))))
+          (local.set $dp (i32.add (local.get $d)
+            (i32.add (i32.mul (local.get $j0) (local.get $dRB)) (i32.shl (local.get $i) (i32.const 2)))))
+          (local.set $j (local.get $j0))
+          (block $jDone (loop $jLoop
+            (br_if $jDone (i32.ge_u (local.get $j) (local.get $jEnd)))
+            (local.set $a (v128.load (local.get $sp)))
+            (local.set $b (v128.load (i32.add (local.get $sp) (local.get $sRB))))
+            (local.set $c (v128.load (i32.add (local.get $sp) (i32.shl (local.get $sRB) (i32.const 1)))))
+            (local.set $e (v128.load (i32.add (local.get $sp) (i32.mul (local.get $sRB) (i32.const 3)))))
+            ;; [a0 b0 a1 b1] [a2 b2 a3 b3] [c0 e0 c1 e1] [c2 e2 c3 e3]
+            (local.set $ab0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+            (local.set $ab1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+            (local.set $ce0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $e)))
+            (local.set $ce1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $e)))
+            ;; columns: [a0 b0 c0 e0] [a1 b1 c1 e1] [a2 b2 c2 e2] [a3 b3 c3 e3]
+            (v128.store (local.get $dp)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab0) (local.get $ce0)))
+            (v128.store (i32.add (local.get $dp) (local.get $dRB))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab0) (local.get $ce0)))
+            (v128.store (i32.add (local.get $dp) (i32.shl (local.get $dRB) (i32.const 1)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab1) (local.get $ce1)))
+            (v128.store (i32.add (local.get $dp) (i32.mul (local.get $dRB) (i32.const 3)))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab1) (local.get $ce1)))
+            (local.set $sp (i32.add (local.get $sp) (i32.const 16)))
+            (local.set $dp (i32.add (local.get $dp) (i32.shl (local.get $dRB) (i32.const 2))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $jLoop)))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $iLoop)))
+        (local.set $j0 (local.get $jEnd))
+        (br $jtLoop)))
+      ;; the last cols % 4 columns of the first rows4 rows
+      (local.set $i (i32.const 0))
+      (block $eDone (loop $eLoop
+        (br_if $eDone (i32.ge_u (local.get $i) (local.get $rows4)))
+        (local.set $j (local.get $cols4))
+        (block $fDone (loop $fLoop
+          (br_if $fDone (i32.ge_u (local.get $j) (local.get $cols)))
+          (i32.store
+            (i32.add (local.get $d) (i32.add (i32.mul (local.get $j) (local.get $dRB)) (i32.shl (local.get $i) (i32.const 2))))
+            (i32.load (i32.add (local.get $s) (i32.add (i32.mul (local.get $i) (local.get $sRB)) (i32.shl (local.get $j) (i32.const 2))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $fLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $eLoop)))
+      ;; the last rows % 4 rows, every column
+      (local.set $i (local.get $rows4))
+      (block $gDone (loop $gLoop
+        (br_if $gDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $hDone (loop $hLoop
+          (br_if $hDone (i32.ge_u (local.get $j) (local.get $cols)))
+          (i32.store
+            (i32.add (local.get $d) (i32.add (i32.mul (local.get $j) (local.get $dRB)) (i32.shl (local.get $i) (i32.const 2))))
+            (i32.load (i32.add (local.get $s) (i32.add (i32.mul (local.get $i) (local.get $sRB)) (i32.shl (local.get $j) (i32.const 2))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $hLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $gLoop)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tLoop))))
+
+  ;; transpose_blocks(src, dst, rows, cols, block)
+  ;; [rows, cols, block] -> [cols, rows, block]: each run of `block` elements moves whole.
+  ;; Written in destination order (sequential stores), 16 bytes at a time, then 4.
+  (func (export "transpose_blocks")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $block i32)
+    (local $blockB i32) (local $vecB i32) (local $srcRowB i32) (local $i i32) (local $j i32)
+    (local $sp i32) (local $dp i32) (local $k i32)
+    (local.set $blockB (i32.shl (local.get $block) (i32.const 2)))
+    (local.set $vecB (i32.and (local.get $blockB) (i32.const -16)))
+    (local.set $srcRowB (i32.mul (local.get $cols) (local.get $blockB)))
+    (local.set $dp (local.get $dst))
+    (local.set $j (i32.const 0))
+    (block $jDone (loop $jLoop
+      (br_if $jDone (i32.ge_u (local.get $j) (local.get $cols)))
+      (local.set $sp (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $blockB))))
+      (local.set $i (i32.const 0))
+      (block $iDone (loop $iLoop
+        (br_if $iDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $k (i32.const 0))
+        (block $vDone (loop $vLoop
+          (br_if $vDone (i32.ge_u (local.get $k) (local.get $vecB)))
+          (v128.store (i32.add (local.get $dp) (local.get $k)) (v128.load (i32.add (local.get $sp) (local.get $k))))
+          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (br $vLoop)))
+        (block $sDone (loop $sLoop
+          (br_if $sDone (i32.ge_u (local.get $k) (local.get $blockB)))
+          (i32.store (i32.add (local.get $dp) (local.get $k)) (i32.load (i32.add (local.get $sp) (local.get $k))))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br $sLoop)))
+        (local.set $dp (i32.add (local.get $dp) (local.get $blockB)))
+        (local.set $sp (i32.add (local.get $sp) (local.get $srcRowB)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iLoop)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $jLoop))))
+)

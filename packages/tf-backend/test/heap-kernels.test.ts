@@ -1,0 +1,81 @@
+// The WebAssembly SIMD kernels that run in place on the wasm heap (src/wasm-simd): the
+// committed bytes match the .wat, they load against tfjs-backend-wasm's memory, and every
+// kernel gives exactly the bits of the path it replaces (compared as uint32, so -0 and NaN
+// payloads count too).
+import { initBackend, tf } from '../src';
+import { HEAP_KERNELS_SHARED_WASM_BASE64, HEAP_KERNELS_WASM_BASE64 } from '../src/wasm-simd/heap-kernels-wasm';
+import { heapKernelStatus, setHeapKernelsEnabled, type HeapBackend } from '../src/wasm-simd/heap-kernels';
+import { seededArray } from './parity-helpers';
+
+// The generator is a plain Node script (it also runs as `pnpm gen:wasm`).
+const { compileKernels } = require('../scripts/gen-wasm-kernels.js') as { compileKernels: () => Promise<Record<string, string>> };
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+afterEach(() => setHeapKernelsEnabled(true));
+
+/** Runs fn with the SIMD kernels on and then off; returns both results' raw bits. */
+function bothPaths(fn: () => tf.Tensor): [Uint32Array, Uint32Array] {
+  const run = (on: boolean): Uint32Array => {
+    setHeapKernelsEnabled(on);
+    const t = fn();
+    const bits = new Uint32Array((t.dataSync() as Float32Array).slice().buffer);
+    t.dispose();
+    return bits;
+  };
+  return [run(true), run(false)];
+}
+
+/** Values on a grid of `levels` steps so pooling windows hold many ties. */
+function coarse(shape: number[], seed: number, levels: number): tf.Tensor {
+  const v = seededArray(shape.reduce((a, b) => a * b, 1), seed).map((x) => Math.floor((x + 1) * levels / 2));
+  return tf.tensor(v, shape);
+}
+
+describe('the heap kernels module', () => {
+  it('is src/wasm-simd/heap-kernels.wat compiled (run `pnpm gen:wasm` after editing it)', async () => {
+    expect(await compileKernels()).toEqual({ HEAP_KERNELS_WASM_BASE64, HEAP_KERNELS_SHARED_WASM_BASE64 });
+  });
+
+  it("loads on Node 20 against the single-threaded backend's own memory", () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(heapKernelStatus(tf.backend() as unknown as HeapBackend)).toBe('wasm-simd');
+  });
+
+  it('reports the JS path while disabled', () => {
+    setHeapKernelsEnabled(false);
+    expect(heapKernelStatus(tf.backend() as unknown as HeapBackend)).toMatch(/^js \(/);
+  });
+});
+
+describe('SIMD MaxPoolGrad gives the bits of the JS loop', () => {
+  // the window/stride/padding combinations of conv-grad-parity.test.ts, channel counts that
+  // exercise the 4-wide body and the scalar tail, and 3 levels of values (ties everywhere)
+  const cases = [2, 3].flatMap((k) => [1, 2].flatMap((s) => (['same', 'valid'] as const).flatMap((pad) =>
+    [1, 5, 8, 13].map((c) => ({ k, s, pad, c })))));
+  test.each(cases)('k=$k stride=$s pad=$pad channels=$c', ({ k, s, pad, c }) => {
+    const x = coarse([2, 9, 7, c], 100 + k * 7 + s * 3 + c, 3);
+    const y = tf.maxPool(x as tf.Tensor4D, k, s, pad);
+    const dy = tf.tensor(seededArray(y.size, 5 + c), y.shape);
+    const [simd, js] = bothPaths(() => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y },
+      { filterSize: k, strides: s, pad }) as tf.Tensor);
+    expect(simd).toEqual(js);
+    // and the gradient is not trivially zero
+    expect(simd.some((b) => b !== 0)).toBe(true);
+    tf.dispose([x, y, dy]);
+  });
+
+  test('NaN, -Infinity, -0 and all-tie windows; a larger 128-channel pooling as in the model', () => {
+    const x = coarse([3, 16, 16, 128], 7, 2);
+    const v = x.dataSync() as Float32Array;
+    const special = Float32Array.from(v, (a, i) => (i % 11 === 0 ? Number.NaN : i % 13 === 0 ? -Infinity : i % 17 === 0 ? -0 : a));
+    x.dispose();
+    const xs = tf.tensor(special, [3, 16, 16, 128]);
+    const dy = tf.tensor(seededArray(3 * 8 * 8 * 128, 9), [3, 8, 8, 128]);
+    const [simd, js] = bothPaths(() => tf.engine().runKernel('MaxPoolGrad', { dy, input: xs, output: xs },
+      { filterSize: 3, strides: 2, pad: 'same' }) as tf.Tensor);
+    expect(simd).toEqual(js);
+    tf.dispose([xs, dy]);
+  });
+});
