@@ -2,13 +2,14 @@
 // train on wasm, and replaces its scalar-loop Conv2DBackpropInput with an XNNPACK-backed one,
 // its window-recomputing MaxPoolGrad with a one-argmax-per-window one, its transposing Sum/Mean
 // over NHWC batch/spatial axes with average pools, and the core BatchNorm gradient with a
-// tile-free one (see each file for measurements).
+// tile-free one, and its copying Identity with a shared reference (see each file for measurements).
 // Idempotent: initBackend and tests may both call it.
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
+import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { registerBatchNormGradient } from './batch-norm-grad';
 import { makeReductionConfig } from './reductions';
@@ -19,6 +20,7 @@ export const wasmGradientKernels: readonly KernelConfig[] = [
   depthwiseBackpropInputConfig,
   depthwiseBackpropFilterConfig,
   maxPoolGradConfig,
+  identityConfig,
 ];
 
 let reductionConfigs: KernelConfig[] | undefined;
