@@ -5,6 +5,7 @@
 import { initBackend, tf } from '../src';
 import { HEAP_KERNELS_SHARED_WASM_BASE64, HEAP_KERNELS_WASM_BASE64 } from '../src/wasm-simd/heap-kernels-wasm';
 import { heapKernelStatus, setHeapKernelsEnabled, type HeapBackend } from '../src/wasm-simd/heap-kernels';
+import { heapTranspose, reducePerm } from '../src/wasm-simd/transpose';
 import { seededArray } from './parity-helpers';
 
 // The generator is a plain Node script (it also runs as `pnpm gen:wasm`).
@@ -77,5 +78,58 @@ describe('SIMD MaxPoolGrad gives the bits of the JS loop', () => {
       { filterSize: 3, strides: 2, pad: 'same' }) as tf.Tensor);
     expect(simd).toEqual(js);
     tf.dispose([xs, dy]);
+  });
+});
+
+describe('SIMD transpose gives the bits of wasm\'s Transpose', () => {
+  const permutations = (n: number): number[][] => (n === 0 ? [[]] : permutations(n - 1).flatMap((p) =>
+    Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])));
+
+  test('reducePerm drops size-1 axes and merges axes that move together', () => {
+    expect(reducePerm([4, 90, 90, 128], [3, 0, 1, 2])).toEqual({ shape: [32400, 128], perm: [1, 0] });
+    expect(reducePerm([32, 9, 9, 64], [3, 1, 2, 0])).toEqual({ shape: [32, 81, 64], perm: [2, 1, 0] });
+    expect(reducePerm([32, 8, 8, 64], [1, 2, 0, 3])).toEqual({ shape: [32, 64, 64], perm: [1, 0, 2] });
+    expect(reducePerm([1, 5, 1, 7], [3, 0, 1, 2])).toEqual({ shape: [5, 7], perm: [1, 0] });
+    expect(reducePerm([2, 3, 4, 5], [0, 1, 2, 3])).toEqual({ shape: [120], perm: [0] });
+    expect(reducePerm([2, 3, 4, 5], [1, 3, 0, 2])).toEqual({ shape: [2, 3, 4, 5], perm: [1, 3, 0, 2] });
+  });
+
+  // every rank-4 perm of odd sizes (edges of the 4x4 blocks, the fallback for the rest), the
+  // filter gradient's own perms at batch 1, 3 and 32, and special values that must survive as bits
+  const shapes: number[][] = [[3, 5, 7, 9], [4, 8, 4, 16], [1, 6, 1, 5]];
+  const cases = [
+    ...shapes.flatMap((shape) => permutations(4).map((perm) => ({ shape, perm }))),
+    ...[1, 3, 32].flatMap((n) => [
+      { shape: [n, 11, 11, 64], perm: [3, 0, 1, 2] }, { shape: [n, 11, 11, 64], perm: [3, 1, 2, 0] },
+      { shape: [n, 9, 9, 24], perm: [1, 2, 0, 3] }, { shape: [64, 3, 3, 33], perm: [1, 2, 0, 3] },
+    ]),
+  ];
+  test.each(cases)('$shape perm $perm', ({ shape, perm }) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = seededArray(size, shape[0]! * 31 + perm[0]!);
+    values[0] = Number.NaN; values[size - 1] = -0; values[size >> 1] = -Infinity;
+    const x = tf.tensor(values, shape);
+    const backend = tf.backend() as never;
+    const kernel = tf.getKernel('Transpose', 'wasm')!;
+    const run = (useSimd: boolean): Uint32Array => {
+      const info = useSimd ? heapTranspose(backend, x, perm) : null;
+      const out = info ?? (kernel.kernelFunc({ inputs: { x }, attrs: { perm }, backend }) as tf.TensorInfo);
+      const t = tf.engine().makeTensorFromTensorInfo(out);
+      const bits = new Uint32Array((t.dataSync() as Float32Array).slice().buffer);
+      t.dispose();
+      return bits;
+    };
+    expect(run(true)).toEqual(run(false));
+    x.dispose();
+  });
+
+  test('the perms of Conv2DBackpropFilter all take the SIMD path', () => {
+    const x = tf.zeros([3, 5, 7, 9]);
+    for (const perm of [[3, 0, 1, 2], [3, 1, 2, 0], [1, 2, 0, 3]]) {
+      const out = heapTranspose(tf.backend() as never, x, perm);
+      expect(out?.shape).toEqual(perm.map((a) => x.shape[a]));
+      tf.engine().makeTensorFromTensorInfo(out!).dispose();
+    }
+    x.dispose();
   });
 });

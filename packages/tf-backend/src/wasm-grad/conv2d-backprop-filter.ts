@@ -7,10 +7,12 @@
 // product runs through wasm's XNNPACK Conv2D instead: a 1x1 convolution whose "image" is
 // X^T laid out [1, 1, taps*Ci, R] and whose filter is dY as [1, 1, R, Co] gives
 // [1, 1, taps*Ci, Co], i.e. X^T . dY for several taps at once. X is transposed once to
-// channel-major so each tap is a strided slice of contiguous rows.
+// channel-major so each tap is a strided slice of contiguous rows. The transposes run through
+// the SIMD kernels of ../wasm-simd (wasm's own Transpose is a per-element loop, ~5x slower).
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { assertNHWC, inputPadding } from './conv-info';
 import { WasmOps, type WasmBackendLike } from './wasm-ops';
+import { transpose } from '../wasm-simd/transpose';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -48,14 +50,14 @@ export function conv2dBackpropFilterWasm(args: {
     // dW[kh,kw,ci,co] = sum_{o,n} xT[ci, o*s+k, n] . dyT[o, n, co] is a valid convolution of
     // xT = x as [Ci, Hp, Wp, N] (Ci plays the batch) with dyT = dY as [OH, OW, N, Co] used as an
     // OH x OW filter dilated by the stride; its output [Ci, KH, KW, Co] is dW transposed.
-    const xT = ops.run('Transpose', { x: xp }, { perm: [3, 1, 2, 0] });
-    const dyT = ops.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+    const xT = transpose(ops, xp, [3, 1, 2, 0]);
+    const dyT = transpose(ops, dy, [1, 2, 0, 3]);
     ops.free(xp, dyFilter);
     const conv = ops.run('Conv2D', { x: xT, filter: dyT }, {
       strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [sh, sw],
     });
     ops.free(xT, dyT);
-    const out = ops.run('Transpose', { x: conv }, { perm: [1, 2, 0, 3] });
+    const out = transpose(ops, conv, [1, 2, 0, 3]);
     ops.free(conv);
     return out;
   }
@@ -63,11 +65,11 @@ export function conv2dBackpropFilterWasm(args: {
   // 1x1 filters. Stride 1: transpose once and slice every tap from the channel-major copy (contiguous rows).
   // Stride > 1: slice each tap's grid in NHWC (cheap, see spatialSlice) and transpose that.
   const strided = sh > 1 || sw > 1;
-  const xT = strided ? undefined : ops.run('Transpose', { x: xp }, { perm: [3, 0, 1, 2] }); // [Ci, N, Hp, Wp]
+  const xT = strided ? undefined : transpose(ops, xp, [3, 0, 1, 2]); // [Ci, N, Hp, Wp]
   const tap = (i: number, j: number): TensorInfo => {
     if (xT !== undefined) return ops.channelMajorSlice(xT, i, j, oh, ow, 1, 1);
     const xs = ops.spatialSlice(xp, i, j, oh, ow, sh, sw);
-    const t = ops.run('Transpose', { x: xs }, { perm: [3, 0, 1, 2] });
+    const t = transpose(ops, xs, [3, 0, 1, 2]);
     ops.free(xs);
     return t;
   };

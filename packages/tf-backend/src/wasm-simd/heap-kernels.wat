@@ -136,12 +136,12 @@
   ;; transpose(src, dst, rows, cols, srcRow, dstRow, batches, srcBatch, dstBatch)
   ;; For every batch t: dst[t*dstBatch + j*dstRow + i] = src[t*srcBatch + i*srcRow + j],
   ;; i < rows, j < cols (4-byte elements: a pure copy, bit for bit). 4x4 blocks through
-  ;; registers (two rounds of shuffles), in column tiles of 64 so the 64 destination rows a
+  ;; registers (two rounds of shuffles), in tiles of a few columns so the destination rows a
   ;; tile writes stay in L1 while whole 64-byte lines of them fill up; edges one element at a time.
   (func (export "transpose")
     (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
     (param $srcRow i32) (param $dstRow i32) (param $batches i32) (param $srcBatch i32) (param $dstBatch i32)
-    (local $sRB i32) (local $dRB i32) (local $rows4 i32) (local $cols4 i32)
+    (local $sRB i32) (local $dRB i32) (local $rows4 i32) (local $cols4 i32) (local $tile i32)
     (local $t i32) (local $s i32) (local $d i32) (local $j0 i32) (local $jEnd i32)
     (local $i i32) (local $j i32) (local $sp i32) (local $dp i32)
     (local $a v128) (local $b v128) (local $c v128) (local $e v128)
@@ -149,6 +149,10 @@
     (local.set $sRB (i32.shl (local.get $srcRow) (i32.const 2)))
     (local.set $dRB (i32.shl (local.get $dstRow) (i32.const 2)))
     (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
+    ;; 16 columns per tile: 16 destination rows, each filled 16 bytes per step, whole 64-byte
+    ;; lines every 4 steps. Where the destination stride is a multiple of 4 KiB those rows all
+    ;; fall into the same L1 set (8-way here) and evict each other: 8 columns then.
+    (local.set $tile (select (i32.const 8) (i32.const 16) (i32.eqz (i32.and (local.get $dRB) (i32.const 4095)))))
     (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
     (local.set $t (i32.const 0))
     (block $tDone (loop $tLoop
@@ -159,7 +163,7 @@
       (local.set $j0 (i32.const 0))
       (block $jtDone (loop $jtLoop
         (br_if $jtDone (i32.ge_u (local.get $j0) (local.get $cols4)))
-        (local.set $jEnd (i32.add (local.get $j0) (i32.const 64)))
+        (local.set $jEnd (i32.add (local.get $j0) (local.get $tile)))
         (local.set $jEnd (select (local.get $cols4) (local.get $jEnd) (i32.lt_u (local.get $cols4) (local.get $jEnd))))
         (local.set $i (i32.const 0))
         (block $iDone (loop $iLoop
