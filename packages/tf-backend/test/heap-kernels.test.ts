@@ -2,6 +2,9 @@
 // committed bytes match the .wat, they load against tfjs-backend-wasm's memory, and every
 // kernel gives exactly the bits of the path it replaces (compared as uint32, so -0 and NaN
 // payloads count too).
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { initBackend, tf } from '../src';
 import { HEAP_KERNELS_SHARED_WASM_BASE64, HEAP_KERNELS_WASM_BASE64 } from '../src/wasm-simd/heap-kernels-wasm';
 import { heapKernelStatus, setHeapKernelsEnabled, type HeapBackend } from '../src/wasm-simd/heap-kernels';
@@ -131,5 +134,18 @@ describe('SIMD transpose gives the bits of wasm\'s Transpose', () => {
       tf.engine().makeTensorFromTensorInfo(out!).dispose();
     }
     x.dispose();
+  });
+});
+
+describe('with the threaded build (shared memory)', () => {
+  test('the shared-memory variant loads and matches the fallbacks (child process on dist/)', () => {
+    const dist = path.join(__dirname, '..', 'dist', 'wasm-simd', 'heap-kernels.js');
+    if (!fs.existsSync(dist)) throw new Error(`${dist} is missing: run \`pnpm build\` in packages/tf-backend first`);
+    const out = execFileSync(process.execPath, [path.join(__dirname, 'fixtures', 'threaded-heap-kernels.js')], {
+      encoding: 'utf8', timeout: 60_000,
+    });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
+      shared: true, status: 'wasm-simd (shared memory)', poolSame: true, poolNonZero: true, transposeSame: true,
+    });
   });
 });
