@@ -91,7 +91,7 @@ export function heapKernelStatus(backend: HeapBackend): string {
   return enabled ? loadedFor(backend).status : 'js (disabled by setHeapKernelsEnabled)';
 }
 
-/** A tensor's byte offset in the backend's heap. Take it after allocating outputs (makeOutput). */
+/** A tensor's byte offset in the backend's heap (fixed for its lifetime, heap growth included). */
 export function heapOffset(backend: HeapBackend, info: TensorInfo): number {
   const entry = backend.dataIdMap.get(info.dataId);
   if (entry == null || entry.memoryOffset == null) throw new Error('tensor has no data on the wasm heap');
