@@ -28,7 +28,9 @@ function bothPaths(fn: () => tf.Tensor): [Uint32Array, Uint32Array] {
     t.dispose();
     return bits;
   };
-  return [run(true), run(false)];
+  const out: [Uint32Array, Uint32Array] = [run(true), run(false)];
+  setHeapKernelsEnabled(true);
+  return out;
 }
 
 /** Values on a grid of `levels` steps so pooling windows hold many ties. */
@@ -134,6 +136,25 @@ describe('SIMD transpose gives the bits of wasm\'s Transpose', () => {
       tf.engine().makeTensorFromTensorInfo(out!).dispose();
     }
     x.dispose();
+  });
+});
+
+describe('after the wasm heap grows', () => {
+  test('the kernels see the grown memory (same Memory object) and still match the fallbacks', () => {
+    const backend = tf.backend() as unknown as { wasm: { asm: { memory: { buffer: ArrayBuffer } } } };
+    const before = backend.wasm.asm.memory.buffer.byteLength;
+    // a tensor larger than the whole heap forces a grow; kernels run on tensors made after it
+    const big = tf.zeros([before / 4 + 1024]);
+    expect(backend.wasm.asm.memory.buffer.byteLength).toBeGreaterThan(before);
+    const x = coarse([2, 12, 10, 8], 3, 3);
+    const y = tf.maxPool(x as tf.Tensor4D, 3, 2, 'same');
+    const dy = tf.tensor(seededArray(y.size, 4), y.shape);
+    const [simd, js] = bothPaths(() => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y },
+      { filterSize: 3, strides: 2, pad: 'same' }) as tf.Tensor);
+    expect(simd).toEqual(js);
+    const t = tf.engine().makeTensorFromTensorInfo(heapTranspose(tf.backend() as never, x, [3, 0, 1, 2])!);
+    expect(Array.from(t.dataSync())).toEqual(Array.from(tf.transpose(x, [3, 0, 1, 2]).dataSync()));
+    tf.dispose([big, x, y, dy, t]);
   });
 });
 
