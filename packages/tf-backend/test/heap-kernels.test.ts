@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { initBackend, tf } from '../src';
 import { HEAP_KERNELS_SHARED_WASM_BASE64, HEAP_KERNELS_WASM_BASE64 } from '../src/wasm-simd/heap-kernels-wasm';
 import { heapKernelStatus, setHeapKernelsEnabled, type HeapBackend } from '../src/wasm-simd/heap-kernels';
-import { heapTranspose, reducePerm } from '../src/wasm-simd/transpose';
+import { heapStridedChannelMajor, heapTranspose, reducePerm } from '../src/wasm-simd/transpose';
 import { seededArray } from './parity-helpers';
 
 // The generator is a plain Node script (it also runs as `pnpm gen:wasm`).
@@ -136,6 +136,42 @@ describe('SIMD transpose gives the bits of wasm\'s Transpose', () => {
       tf.engine().makeTensorFromTensorInfo(out!).dispose();
     }
     x.dispose();
+  });
+});
+
+describe('strided channel-major gather (the strided 1x1 filter gradient taps)', () => {
+  test.each([
+    { shape: [3, 9, 7, 5], r0: 0, c0: 0, oh: 5, ow: 4, s: 2 },
+    { shape: [2, 16, 16, 64], r0: 1, c0: 1, oh: 8, ow: 8, s: 2 },
+    { shape: [4, 11, 13, 12], r0: 2, c0: 1, oh: 3, ow: 4, s: 3 },
+  ])('$shape from ($r0,$c0) stride $s', ({ shape, r0, c0, oh, ow, s }) => {
+    const x = tf.tensor(seededArray(shape.reduce((a, b) => a * b, 1), 77), shape);
+    const got = tf.engine().makeTensorFromTensorInfo(heapStridedChannelMajor(tf.backend() as never, x, r0, c0, oh, ow, s, s)!);
+    const want = tf.transpose(tf.stridedSlice(x, [0, r0, c0, 0], [shape[0]!, r0 + (oh - 1) * s + 1, c0 + (ow - 1) * s + 1, shape[3]!], [1, s, s, 1]), [3, 0, 1, 2]);
+    expect(got.shape).toEqual(want.shape);
+    expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+    tf.dispose([x, got, want]);
+  });
+
+  test('refuses a grid that leaves the tensor', () => {
+    const x = tf.zeros([1, 5, 5, 4]);
+    expect(heapStridedChannelMajor(tf.backend() as never, x, 1, 0, 3, 3, 2, 2)).toBeNull();
+    x.dispose();
+  });
+});
+
+describe('Conv2DBackpropFilter gives the same bits with the SIMD kernels on and off', () => {
+  test.each([
+    { k: 1, s: 1, pad: 'same' }, { k: 1, s: 2, pad: 'same' }, { k: 1, s: 2, pad: 'valid' },
+    { k: 3, s: 1, pad: 'same' }, { k: 3, s: 2, pad: 'valid' },
+  ] as const)('k=$k stride=$s pad=$pad', ({ k, s, pad }) => {
+    const x = tf.tensor(seededArray(3 * 9 * 11 * 6, 8), [3, 9, 11, 6]);
+    const probe = tf.conv2d(x as tf.Tensor4D, tf.zeros([k, k, 6, 8]) as tf.Tensor4D, s, pad);
+    const dy = tf.tensor(seededArray(probe.size, 9), probe.shape);
+    const [simd, fallback] = bothPaths(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
+      { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: [k, k, 6, 8] }) as tf.Tensor);
+    expect(simd).toEqual(fallback);
+    tf.dispose([x, probe, dy]);
   });
 });
 

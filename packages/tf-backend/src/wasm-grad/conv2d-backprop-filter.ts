@@ -12,7 +12,7 @@
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { assertNHWC, inputPadding } from './conv-info';
 import { WasmOps, type WasmBackendLike } from './wasm-ops';
-import { transpose } from '../wasm-simd/transpose';
+import { heapStridedChannelMajor, transpose } from '../wasm-simd/transpose';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -63,11 +63,14 @@ export function conv2dBackpropFilterWasm(args: {
   }
 
   // 1x1 filters. Stride 1: transpose once and slice every tap from the channel-major copy (contiguous rows).
-  // Stride > 1: slice each tap's grid in NHWC (cheap, see spatialSlice) and transpose that.
+  // Stride > 1: each tap's grid straight into channel-major with the SIMD kernels (else slice
+  // it in NHWC, see spatialSlice, and transpose that).
   const strided = sh > 1 || sw > 1;
   const xT = strided ? undefined : transpose(ops, xp, [3, 0, 1, 2]); // [Ci, N, Hp, Wp]
   const tap = (i: number, j: number): TensorInfo => {
     if (xT !== undefined) return ops.channelMajorSlice(xT, i, j, oh, ow, 1, 1);
+    const direct = heapStridedChannelMajor(args.backend as never, xp, i, j, oh, ow, sh, sw);
+    if (direct !== null) return direct;
     const xs = ops.spatialSlice(xp, i, j, oh, ow, sh, sw);
     const t = transpose(ops, xs, [3, 0, 1, 2]);
     ops.free(xs);

@@ -58,3 +58,28 @@ export function heapTranspose(backend: OutputBackend, x: TensorInfo, perm: reado
 export function transpose(ops: WasmOps, x: TensorInfo, perm: number[]): TensorInfo {
   return heapTranspose(ops.backend as unknown as OutputBackend, x, perm) ?? ops.run('Transpose', { x }, { perm });
 }
+
+/**
+ * x[:, r0::sr, c0::sc, :] (limited to outH x outW) of NHWC data, transposed to channel-major
+ * [C, N, outH, outW] in one pass: per image, the transpose kernel batched over the output rows,
+ * reading every sc-th pixel. Replaces a strided Slice (copies) plus a Transpose for the strided
+ * 1x1 filter gradients. Null where the kernels are off or the grid leaves x (caller falls back).
+ */
+export function heapStridedChannelMajor(
+  backend: OutputBackend, x: TensorInfo, r0: number, c0: number, outH: number, outW: number, sr: number, sc: number,
+): TensorInfo | null {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  if (x.dtype !== 'float32' || r0 + (outH - 1) * sr >= h || c0 + (outW - 1) * sc >= w) return null;
+  const k = heapKernels(backend);
+  if (k === null) return null;
+  const out = backend.makeOutput([c, n, outH, outW], 'float32');
+  const src = heapOffset(backend, x);
+  const dst = heapOffset(backend, out);
+  for (let b = 0; b < n; b++) {
+    // dst[c, b, r, q] = x[b, r0 + r*sr, c0 + q*sc, c]: rows q, columns c, batches r
+    k.transpose(
+      src + 4 * (((b * h + r0) * w + c0) * c), dst + 4 * b * outH * outW,
+      outW, c, sc * c, n * outH * outW, outH, sr * w * c, outW);
+  }
+  return out;
+}
