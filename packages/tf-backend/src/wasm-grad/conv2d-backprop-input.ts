@@ -5,6 +5,7 @@
 // dilated afterwards, which saves the stride^2 zero work (the residual projections).
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { assertNHWC } from './conv-info';
+import { dilatePad, type HeapViewBackend } from './dilate-pad';
 import { WasmOps, type WasmBackendLike } from './wasm-ops';
 
 interface Attrs {
@@ -18,7 +19,7 @@ interface Attrs {
 const CONV_ATTRS = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] };
 
 export function conv2dBackpropInputWasm(args: {
-  inputs: { dy: TensorInfo; filter: TensorInfo }; backend: WasmBackendLike; attrs: Attrs;
+  inputs: { dy: TensorInfo; filter: TensorInfo }; backend: WasmBackendLike & HeapViewBackend; attrs: Attrs;
 }): TensorInfo {
   const { inputs: { dy, filter }, attrs } = args;
   assertNHWC(attrs.dataFormat, 'Conv2DBackpropInput');
@@ -33,29 +34,36 @@ export function conv2dBackpropInputWasm(args: {
   const swapped = ops.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }); // [KH, KW, Co, Ci]
   ops.free(flipped);
 
+  // Strided: zero-dilate and pad (or crop) in one placement (dilate-pad.ts; [32,16,16,128] ->
+  // [32,32,32,64] 19.8 -> 16.7 ms for the whole kernel). Stride 1: wasm's C++ PadV2 is faster.
+  const place = (t: TensorInfo, top: number, left: number, outH: number, outW: number): TensorInfo =>
+    (t.dtype === 'float32' && (sh > 1 || sw > 1)
+      ? dilatePad(args.backend, t, sh, sw, top, left, outH, outW)
+      : placeWithOps(ops, t, sh, sw, top, left, outH, outW));
+
   if (kh === 1 && kw === 1) {
     const low = ops.run('Conv2D', { x: dy, filter: swapped }, CONV_ATTRS);
     ops.free(swapped);
-    const dilated = ops.zeroDilate(low, sh, sw);
+    if (sh === 1 && sw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0 && oh === h && ow === w) return low;
+    const out = place(low, -info.padInfo.top, -info.padInfo.left, h, w);
     ops.free(low);
-    const top = -info.padInfo.top;
-    const left = -info.padInfo.left;
-    const out = ops.padOrCrop(dilated, [
-      [0, 0], [top, h - top - ((oh - 1) * sh + 1)], [left, w - left - ((ow - 1) * sw + 1)], [0, 0],
-    ]);
-    ops.free(dilated);
     return out;
   }
 
-  const dilated = ops.zeroDilate(dy, sh, sw);
-  const top = kh - 1 - info.padInfo.top;
-  const left = kw - 1 - info.padInfo.left;
-  const padded = ops.padOrCrop(dilated, [
-    [0, 0], [top, h + kh - 1 - top - ((oh - 1) * sh + 1)], [left, w + kw - 1 - left - ((ow - 1) * sw + 1)], [0, 0],
-  ]);
-  ops.free(dilated);
+  const padded = place(dy, kh - 1 - info.padInfo.top, kw - 1 - info.padInfo.left, h + kh - 1, w + kw - 1);
   const out = ops.run('Conv2D', { x: padded, filter: swapped }, CONV_ATTRS);
   ops.free(padded, swapped);
+  return out;
+}
+
+/** dilatePad through wasm's kernels (zero-dilate, then pad or crop), for other dtypes. */
+function placeWithOps(ops: WasmOps, t: TensorInfo, sh: number, sw: number, top: number, left: number, outH: number, outW: number): TensorInfo {
+  const [, h, w] = t.shape as [number, number, number, number];
+  const dilated = ops.zeroDilate(t, sh, sw);
+  const out = ops.padOrCrop(dilated, [
+    [0, 0], [top, outH - top - ((h - 1) * sh + 1)], [left, outW - left - ((w - 1) * sw + 1)], [0, 0],
+  ]);
+  ops.free(dilated);
   return out;
 }
 
