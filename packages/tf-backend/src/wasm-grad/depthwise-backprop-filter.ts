@@ -3,8 +3,12 @@
 // with X_(kh,kw) the padded input sliced at the tap's offset with the conv's stride (stride 1:
 // dY padded to the shifted position instead, below); the product is reduced with the
 // average-pool trick of spatial-sum.ts.
+// With channel multiplier 1 (every depthwise conv of a separable conv) and float32, the SIMD
+// kernel dw_filter_grad of ../wasm-simd/heap-kernels.wat does it all in one pass in place on
+// the heap instead: [32,32,32,128] 3x3 'same' ~53 ms -> ~7 ms.
 // Reference maths: tfjs-backend-cpu/src/kernels/DepthwiseConv2dNativeBackpropFilter.ts.
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { heapKernels, heapOffset, type HeapBackend } from '../wasm-simd/heap-kernels';
 import { inputPadding } from './conv-info';
 import { batchSpatialReduce } from './spatial-sum';
 import { WasmOps, type WasmBackendLike } from './wasm-ops';
@@ -17,8 +21,10 @@ interface Attrs {
   filterShape: [number, number, number, number];
 }
 
+type Backend = WasmBackendLike & HeapBackend & { makeOutput(shape: number[], dtype: 'float32'): TensorInfo };
+
 export function depthwiseBackpropFilterWasm(args: {
-  inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Attrs;
+  inputs: { x: TensorInfo; dy: TensorInfo }; backend: Backend; attrs: Attrs;
 }): TensorInfo {
   const { inputs: { x, dy }, attrs } = args;
   const ops = new WasmOps(args.backend);
@@ -29,6 +35,15 @@ export function depthwiseBackpropFilterWasm(args: {
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { dilationHeight: dh, dilationWidth: dw } = info;
   const m = info.outChannels / c;
+
+  const simd = m === 1 && x.dtype === 'float32' && dy.dtype === 'float32' ? heapKernels(args.backend) : null;
+  if (simd !== null) {
+    const out = args.backend.makeOutput([kh, kw, c, 1], 'float32');
+    simd.dw_filter_grad(
+      heapOffset(args.backend, x), heapOffset(args.backend, dy), heapOffset(args.backend, out),
+      n, info.inHeight, info.inWidth, c, oh, ow, sh, sw, kh, kw, dh, dw, info.padInfo.top, info.padInfo.left);
+    return out;
+  }
 
   const xp = ops.padOrCrop(x, [
     [0, 0],

@@ -19,6 +19,15 @@ export interface HeapKernels {
     src: number, dst: number, rows: number, cols: number, srcRow: number, dstRow: number,
     batches: number, srcBatch: number, dstBatch: number): void;
   transpose_blocks(src: number, dst: number, rows: number, cols: number, block: number): void;
+  dw_filter_grad(
+    x: number, dy: number, dw: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
+    sh: number, sw: number, fh: number, fw: number, dh: number, dwid: number, padTop: number, padLeft: number): void;
+  bn_train_forward(
+    x: number, y: number, mean: number, variance: number, gamma: number, beta: number, scratch: number,
+    p: number, c: number, eps: number): void;
+  bn_train_backward(
+    x: number, dy: number, dx: number, mean: number, variance: number, gamma: number, dgamma: number,
+    dbeta: number, scratch: number, p: number, c: number, eps: number): void;
 }
 
 /** The memory object of the WebAssembly API (the ES2022 lib this package compiles against has none). */

@@ -1,0 +1,94 @@
+// The SIMD training kernels of src/wasm-simd/heap-kernels.wat that pawpipe adds beyond tfjs'
+// kernel set: the depthwise filter gradient (multiplier 1) and BatchNormalization in training
+// (batchNormTraining / batchNormTrainingGrad). Each against the cpu backend and against its own
+// non-SIMD path on wasm, on channel counts that exercise the 16-, 4- and 1-channel loops.
+import { batchNormTraining, batchNormTrainingGrad, initBackend, tf } from '../src';
+import { heapKernelStatus, setHeapKernelsEnabled } from '../src/wasm-simd/heap-kernels';
+import { data, onBackend, relError, type Data } from './parity-helpers';
+
+const TOLERANCE = 2e-5;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+afterEach(() => setHeapKernelsEnabled(true));
+
+test('the SIMD kernels are what runs on wasm here', () => {
+  expect(heapKernelStatus(tf.backend() as never)).toMatch(/^wasm-simd/);
+});
+
+/** Runs fn on wasm with the SIMD kernels, on wasm without them, and on cpu. */
+async function threeWays(inputs: Data[], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<{ simd: Float32Array[]; plain: Float32Array[]; cpu: Float32Array[] }> {
+  const simd = await onBackend('wasm', inputs, fn);
+  setHeapKernelsEnabled(false);
+  const plain = await onBackend('wasm', inputs, fn);
+  setHeapKernelsEnabled(true);
+  const cpu = await onBackend('cpu', inputs, fn);
+  await tf.setBackend('wasm');
+  return { simd, plain, cpu };
+}
+
+describe('DepthwiseConv2dNativeBackpropFilter, multiplier 1', () => {
+  const cases = [
+    { c: 20, k: 3, s: 1, pad: 'same' as const, d: 1 },
+    { c: 23, k: 3, s: 2, pad: 'same' as const, d: 1 },
+    { c: 16, k: 5, s: 1, pad: 'valid' as const, d: 1 },
+    { c: 36, k: 3, s: 1, pad: 'same' as const, d: 2 },
+    { c: 7, k: 1, s: 2, pad: 'valid' as const, d: 1 },
+  ];
+  test.each(cases)('c=$c k=$k stride=$s pad=$pad dilation=$d', async ({ c, k, s, pad, d }) => {
+    const xShape: [number, number, number, number] = [3, 11, 9, c];
+    const probe = tf.depthwiseConv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros([k, k, c, 1]) as tf.Tensor4D, s, pad, 'NHWC', d);
+    const dyShape = probe.shape;
+    probe.dispose();
+    const attrs = { strides: s, pad, dilations: d, filterShape: [k, k, c, 1] };
+    const { simd, plain, cpu } = await threeWays([data(xShape, 1), data(dyShape, 2)], (x, dy) => [
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: x!, dy: dy! }, attrs) as tf.Tensor,
+    ]);
+    expect(simd[0]).toHaveLength(k * k * c);
+    expect(relError(simd[0]!, plain[0]!)).toBeLessThan(TOLERANCE);
+    // the cpu kernel ignores dilation (see the README), so it is the reference only for d = 1
+    if (d === 1) expect(relError(simd[0]!, cpu[0]!)).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('batchNormTraining and its gradient', () => {
+  const EPS = 1e-3;
+  test.each([
+    { c: 8, path: 'SIMD' }, { c: 12, path: 'SIMD' }, { c: 128, path: 'SIMD' }, { c: 6, path: 'tf ops (not a multiple of 4)' },
+  ])('$c channels: $path', async ({ c }) => {
+    const shape = [3, 9, 7, c];
+    const inputs = [data(shape, 3), data(shape, 4), data([c], 5), data([c], 6)];
+    const fn = (x?: tf.Tensor, dy?: tf.Tensor, g?: tf.Tensor, b?: tf.Tensor): tf.Tensor[] => {
+      // x shifted off zero so the mean matters; gamma around 1
+      const xs = tf.add(tf.mul(x!, 3), 2) as tf.Tensor4D;
+      const gamma = tf.add(g!, 1.5) as tf.Tensor1D;
+      const fwd = batchNormTraining(xs, gamma, b as tf.Tensor1D, EPS);
+      const bwd = batchNormTrainingGrad(xs, dy as tf.Tensor4D, fwd.mean, fwd.variance, gamma, EPS);
+      return [fwd.y, fwd.mean, fwd.variance, bwd.dx, bwd.dgamma, bwd.dbeta];
+    };
+    const { simd, plain, cpu } = await threeWays(inputs, fn);
+    simd.forEach((t, i) => {
+      expect(relError(t, cpu[i]!)).toBeLessThan(TOLERANCE);
+      expect(relError(t, plain[i]!)).toBeLessThan(TOLERANCE);
+    });
+  });
+
+  test('the fused path is a single kernel each way and leaves nothing behind', async () => {
+    const x = tf.randomNormal([2, 5, 5, 8], 1, 2, 'float32', 7) as tf.Tensor4D;
+    const dy = tf.randomNormal([2, 5, 5, 8], 0, 1, 'float32', 8) as tf.Tensor4D;
+    const gamma = tf.ones([8]) as tf.Tensor1D;
+    const beta = tf.zeros([8]) as tf.Tensor1D;
+    const before = { tensors: tf.memory().numTensors, data: tf.backend().numDataIds() };
+    const info = await tf.profile(() => {
+      const f = batchNormTraining(x, gamma, beta, EPS);
+      const g = batchNormTrainingGrad(x, dy, f.mean, f.variance, gamma, EPS);
+      tf.dispose([f.y, f.mean, f.variance, g.dx, g.dgamma, g.dbeta]);
+    });
+    expect(info.kernels.map((k) => k.name)).toEqual(['PawpipeBatchNormTrain', 'PawpipeBatchNormTrainGrad']);
+    expect(tf.memory().numTensors).toBe(before.tensors);
+    expect(tf.backend().numDataIds()).toBe(before.data);
+    tf.dispose([x, dy, gamma, beta]);
+  });
+});
