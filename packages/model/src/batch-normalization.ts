@@ -5,9 +5,10 @@
 //   dx = gamma / sigma / M * (M dy - sum(dy) - xhat * sum(dy xhat)),
 //   dgamma = sum(dy xhat), dbeta = sum(dy),   xhat = (x - mean) / sigma, sums over N, H, W.
 // Same numbers as stock (biased variance for normalising and for the moving averages, like
-// tfjs-layers), less memory and time on every backend. The class keeps the className
+// tfjs-layers), less memory and time on every backend; on wasm the forward and the backward are
+// one SIMD kernel each (batchNormTraining/-Grad of @pawpipe/tf-backend). The class keeps the className
 // 'BatchNormalization', so saved models stay standard; registering it makes loaded models use it.
-import { tf } from '@pawpipe/tf-backend';
+import { batchNormTraining, batchNormTrainingGrad, tf } from '@pawpipe/tf-backend';
 
 type Kwargs = Record<string, unknown>;
 interface BnInternals {
@@ -27,23 +28,16 @@ const StockBatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalizati
 
 function fusedTrainingBatchNorm(epsilon: number, stats: { mean?: tf.Tensor; variance?: tf.Tensor }) {
   const forward = ((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    const y = tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, epsilon);
+    // one fused SIMD kernel each way on wasm, tf ops elsewhere (@pawpipe/tf-backend)
+    const { y, mean, variance } = batchNormTraining(x, gamma, beta, epsilon);
     save([x, mean, variance, gamma]);
     stats.mean = tf.keep(mean.clone());
     stats.variance = tf.keep(variance.clone());
     return {
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const g = dy as tf.Tensor4D;
         const [xs, mu, v, gm] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-        const m = xs.shape[0] * xs.shape[1] * xs.shape[2];
-        const inv = tf.rsqrt(tf.add(v, epsilon));
-        const xhat = tf.mul(tf.sub(xs, mu), inv);
-        const dbeta = tf.sum(g, [0, 1, 2]);
-        const dgamma = tf.sum(tf.mul(g, xhat), [0, 1, 2]);
-        const coeff = tf.div(tf.mul(gm, inv), m);
-        const dx = tf.mul(tf.sub(tf.sub(tf.mul(g, m), dbeta), tf.mul(xhat, dgamma)), coeff);
+        const { dx, dgamma, dbeta } = batchNormTrainingGrad(xs, dy as tf.Tensor4D, mu, v, gm, epsilon);
         return [dx, dgamma, dbeta];
       },
     };

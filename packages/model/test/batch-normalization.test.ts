@@ -5,12 +5,13 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 
-function pair(): { ours: tf.layers.Layer; stock: tf.layers.Layer } {
+function pair(c = 3): { ours: tf.layers.Layer; stock: tf.layers.Layer } {
   const ours = batchNormalization({ momentum: 0.9 });
   const stock = tf.layers.batchNormalization({ momentum: 0.9 });
-  ours.build([null, 5, 7, 3]);
-  stock.build([null, 5, 7, 3]);
-  const w = [tf.tensor1d([0.5, 1.5, -1]), tf.tensor1d([0.1, -0.2, 0.3]), tf.tensor1d([0.2, 0, -0.1]), tf.tensor1d([1, 2, 0.5])];
+  ours.build([null, 5, 7, c]);
+  stock.build([null, 5, 7, c]);
+  const pick = (vals: number[]): tf.Tensor1D => tf.tensor1d(Array.from({ length: c }, (_, i) => vals[i % 3] as number));
+  const w = [pick([0.5, 1.5, -1]), pick([0.1, -0.2, 0.3]), pick([0.2, 0, -0.1]), pick([1, 2, 0.5])];
   ours.setWeights(w);
   stock.setWeights(w);
   tf.dispose(w);
@@ -22,10 +23,11 @@ test('is a BatchNormalization for serialisation', () => {
   expect(batchNormalization().getClassName()).toBe('BatchNormalization');
 });
 
-test('training output, gradients and moving averages equal stock tfjs-layers', () => {
-  const { ours, stock } = pair();
-  const x = tf.randomNormal([3, 5, 7, 3], 1, 2, 'float32', 4);
-  const dy = tf.randomNormal([3, 5, 7, 3], 0, 1, 'float32', 5);
+// 3 channels: the tf-op path; 8: wasm's fused SIMD kernels (channels a multiple of 4)
+test.each([3, 8])('training output, gradients and moving averages equal stock tfjs-layers (%i channels)', (c) => {
+  const { ours, stock } = pair(c);
+  const x = tf.randomNormal([3, 5, 7, c], 1, 2, 'float32', 4);
+  const dy = tf.randomNormal([3, 5, 7, c], 0, 1, 'float32', 5);
   const run = (layer: tf.layers.Layer): tf.Tensor[] => {
     const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, dy)) as tf.Scalar, vars);

@@ -7,3 +7,4 @@ export type { BackendErrorCode } from './errors';
 export { saveModelToDir, loadModelFromDir, readModelArtifacts, MODEL_JSON, WEIGHTS_BIN } from './model-dir';
 export type { SaveModelOptions } from './model-dir';
 export { registerWasmGradientKernels, wasmGradientKernels } from './wasm-grad/register';
+export { batchNormTraining, batchNormTrainingGrad } from './wasm-grad/batch-norm-train';

@@ -2,13 +2,15 @@
 // train on wasm, and replaces its scalar-loop Conv2DBackpropInput with an XNNPACK-backed one,
 // its window-recomputing MaxPoolGrad with a one-argmax-per-window one, its transposing Sum/Mean
 // over NHWC batch/spatial axes with average pools, and the core BatchNorm gradient with a
-// tile-free one, and its copying Identity with a shared reference (see each file for measurements).
+// tile-free one, and its copying Identity with a shared reference; and adds fused SIMD kernels for
+// BatchNormalization in training (batch-norm-train.ts). See each file for measurements.
 // Idempotent: initBackend and tests may both call it.
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
+import { batchNormTrainConfigs } from './batch-norm-train';
 import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { registerBatchNormGradient } from './batch-norm-grad';
@@ -21,6 +23,7 @@ export const wasmGradientKernels: readonly KernelConfig[] = [
   depthwiseBackpropFilterConfig,
   maxPoolGradConfig,
   identityConfig,
+  ...batchNormTrainConfigs,
 ];
 
 let reductionConfigs: KernelConfig[] | undefined;
