@@ -92,3 +92,25 @@ describe('batchNormTraining and its gradient', () => {
     tf.dispose([x, dy, gamma, beta]);
   });
 });
+
+describe('the Relu gradient', () => {
+  test.each([4 * 9 * 7 * 8, 1001])('%i values: SIMD equals tfjs\' mul(dy, step(x)) on cpu, NaN and infinities included', async (size) => {
+    const x = data([size], 9);
+    const dy = data([size], 10);
+    // zeros, NaN and infinities where they decide the result, in both the vector body and the tail
+    for (const at of [0, 1, 5, size - 1, size - 2]) x.values[at] = 0;
+    x.values[2] = NaN;
+    x.values[size - 3] = NaN;
+    dy.values[3] = Infinity;
+    x.values[3] = -1; // Infinity * 0 = NaN, as tfjs' multiply gives
+    dy.values[4] = -Infinity;
+    x.values[4] = 2;
+    const fn = (a?: tf.Tensor, b?: tf.Tensor): tf.Tensor[] => [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), b!)))(a!)];
+    const { simd, plain, cpu } = await threeWays([x, dy], fn);
+    const same = (a: Float32Array, b: Float32Array): void => expect(Array.from(a).map(String)).toEqual(Array.from(b).map(String));
+    same(simd[0]!, cpu[0]!);
+    same(plain[0]!, cpu[0]!);
+    expect(Number.isNaN(simd[0]![2]!)).toBe(true);
+    expect(simd[0]![4]).toBe(-Infinity);
+  });
+});

@@ -3,7 +3,8 @@
 // its window-recomputing MaxPoolGrad with a one-argmax-per-window one, its transposing Sum/Mean
 // over NHWC batch/spatial axes with average pools, and the core BatchNorm gradient with a
 // tile-free one, and its copying Identity with a shared reference; and adds fused SIMD kernels for
-// BatchNormalization in training (batch-norm-train.ts). See each file for measurements.
+// BatchNormalization in training (batch-norm-train.ts) and a one-pass Relu gradient (relu-grad.ts).
+// See each file for measurements.
 // Idempotent: initBackend and tests may both call it.
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
@@ -13,6 +14,7 @@ import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
 import { batchNormTrainConfigs } from './batch-norm-train';
 import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { registerReluGradient, reluGradKernelConfig } from './relu-grad';
 import { registerBatchNormGradient } from './batch-norm-grad';
 import { makeReductionConfig } from './reductions';
 
@@ -24,6 +26,7 @@ export const wasmGradientKernels: readonly KernelConfig[] = [
   maxPoolGradConfig,
   identityConfig,
   ...batchNormTrainConfigs,
+  reluGradKernelConfig,
 ];
 
 let reductionConfigs: KernelConfig[] | undefined;
@@ -37,6 +40,7 @@ export function registerWasmGradientKernels(): string[] {
   const done: string[] = [];
   reductionConfigs ??= [makeReductionConfig('Sum'), makeReductionConfig('Mean')];
   registerBatchNormGradient();
+  registerReluGradient();
   for (const config of [...wasmGradientKernels, ...reductionConfigs]) {
     const present = getKernel(config.kernelName, 'wasm');
     if (present?.kernelFunc === config.kernelFunc) continue;

@@ -28,6 +28,10 @@ export interface HeapKernels {
   bn_train_backward(
     x: number, dy: number, dx: number, mean: number, variance: number, gamma: number, dgamma: number,
     dbeta: number, scratch: number, p: number, c: number, eps: number): void;
+  conv_filter_grad(
+    x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number,
+    co: number, sh: number, sw: number, fh: number, fw: number, padTop: number, padLeft: number, rowsPerChunk: number): void;
+  relu_grad(x: number, dy: number, dx: number, count: number): void;
 }
 
 /** The memory object of the WebAssembly API (the ES2022 lib this package compiles against has none). */
