@@ -114,3 +114,26 @@ describe('the Relu gradient', () => {
     expect(simd[0]![4]).toBe(-Infinity);
   });
 });
+
+describe('Conv2DBackpropFilter, filters > 1x1 with Ci % 4 = 0 and Co % 8 = 0 (the SIMD GEMM)', () => {
+  const cases = [
+    { ci: 8, co: 16, k: 3, s: 1, pad: 'same' as const },
+    { ci: 4, co: 8, k: 3, s: 2, pad: 'same' as const },
+    { ci: 12, co: 24, k: 5, s: 1, pad: 'valid' as const },
+    { ci: 16, co: 8, k: 3, s: 2, pad: 'valid' as const },
+    { ci: 32, co: 64, k: 3, s: 1, pad: 'same' as const },
+  ];
+  test.each(cases)('ci=$ci co=$co k=$k stride=$s pad=$pad', async ({ ci, co, k, s, pad }) => {
+    const xShape: [number, number, number, number] = [3, 11, 9, ci];
+    const probe = tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros([k, k, ci, co]) as tf.Tensor4D, s, pad);
+    const dyShape = probe.shape;
+    probe.dispose();
+    const attrs = { strides: s, pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co] };
+    const { simd, plain, cpu } = await threeWays([data(xShape, 11), data(dyShape, 12)], (x, dy) => [
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, attrs) as tf.Tensor,
+    ]);
+    expect(simd[0]).toHaveLength(k * k * ci * co);
+    expect(relError(simd[0]!, cpu[0]!)).toBeLessThan(TOLERANCE);
+    expect(relError(simd[0]!, plain[0]!)).toBeLessThan(TOLERANCE);
+  });
+});
