@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     .option('learning-rate', { type: 'number', default: DEFAULT_LEARNING_RATE })
     .option('bn-momentum', { type: 'number', describe: 'BatchNormalization momentum for a new model (default: Keras\' 0.99; 0.9 for short runs, see README)' })
     .option('recalibrate-bn', { type: 'number', default: 0, describe: 'before each checkpoint, re-estimate BatchNormalization statistics on the epoch\'s last N batches (0: off, as Keras; see README)' })
-    .option('micro-batch', { type: 'string', default: 'auto', describe: 'images per forward/backward pass; gradients are summed over the batch (auto: what fits the backend\'s memory, e.g. 4 at 180x180 on wasm)' })
+    .option('micro-batch', { type: 'string', default: 'auto', describe: 'images per forward/backward pass; gradients are summed over the batch (auto: what fits the backend\'s memory, e.g. 8 at 180x180 on wasm)' })
     .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const })
     .option('wasm-threads', { type: 'number', default: 1, describe: `on wasm, XNNPACK threads for the training step (1 to ${MAX_WASM_THREADS}; 2 trains ~1.3-1.5x faster on a 2-core machine but competes with the loader's decoding)` })
     .option('listen', { type: 'string', default: DEFAULT_HOST, describe: 'interface to bind (0.0.0.0 to accept loaders and evaluators from other machines)' })

@@ -209,20 +209,21 @@ export class TrainerApp {
 function explainWasmMemory(e: unknown, backend: string, batchSize: number, imageSize: [number, number]): unknown {
   const msg = (e as Error)?.message ?? '';
   if (backend === 'wasm' && /Aborted\(\)|memory access out of bounds|Out of memory|Cannot enlarge memory/i.test(msg)) {
-    return new TrainerError('out-of-memory', `the wasm backend ran out of memory training batches of ${batchSize} at ${imageSize.join('x')} (${msg.split('.')[0]}); use a smaller --micro-batch (4 fits at 180x180), smaller images, or a machine with tfjs-node`, undefined, { cause: e });
+    return new TrainerError('out-of-memory', `the wasm backend ran out of memory training batches of ${batchSize} at ${imageSize.join('x')} (${msg.split('.')[0]}); use a smaller --micro-batch (8 fits at 180x180), smaller images, or a machine with tfjs-node`, undefined, { cause: e });
   }
   return e;
 }
 
 /**
- * Micro-batch size that fits wasm's 4 GB heap: tfjs keeps ~7x the activations alive for the
- * gradient, about 0.45 GB per image for the mini-Xception at 180x180 (measured by @pawpipe/model;
- * batch 16 at 180x180 aborts here, 8 fits), scaling with the pixel count; budget ~2 GB.
+ * Micro-batch size that fits wasm's 4 GB heap: tfjs keeps the activations alive for the
+ * gradient, about 0.23 GB per image for the mini-Xception at 180x180 with augmentation (wasm
+ * heap after two steps: 0.95 GB with micro-batches of 4, 1.87 GB with 8), scaling with the
+ * pixel count; budget ~2 GB, which leaves room for fragmentation in long runs.
  * Native backends take the whole batch.
  */
 export function autoMicroBatch(backend: string, batchSize: number, imageSize: [number, number]): number {
   if (backend !== 'wasm') return batchSize;
-  const perImage = 0.45e9 * (imageSize[0] * imageSize[1]) / (180 * 180);
+  const perImage = 0.235e9 * (imageSize[0] * imageSize[1]) / (180 * 180);
   return Math.max(1, Math.min(batchSize, Math.floor(2e9 / perImage)));
 }
 

@@ -36,7 +36,7 @@ function batch(n: number, s: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
  * wasm's heap is 4 GB and tfjs keeps ~7x the activations alive during a step, so at 180x180 the
  * batch of 32 goes through as micro-batches (see src/train-step.ts); at 64x64 it fits whole.
  */
-const microBatchFor = (size: number): number => (size >= 128 ? 4 : BATCH);
+const microBatchFor = (size: number): number => (size >= 128 ? 8 : BATCH);
 
 /** Seconds per training step (one Adam update over the batch) and per inference pass, after one warm-up of each. */
 async function timeTf(size: number, n: number, timed: number): Promise<{ trainS: number; inferS: number }> {

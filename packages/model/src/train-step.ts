@@ -1,8 +1,8 @@
 // One optimiser step over a batch, optionally as several micro-batches whose gradients are
 // summed before a single update (gradient accumulation). Why: tfjs keeps every intermediate of
-// the forward pass alive until the gradient scope ends, about 7x the activations of the
-// network; for the mini-Xception at 180x180 that is ~0.45 GB per image, so batch 32 (~14 GB)
-// cannot fit the wasm backend's 32-bit (4 GB) heap, while micro-batches of 4 peak near 1.8 GB.
+// the forward pass alive until the gradient scope ends; for the mini-Xception at 180x180 that is
+// ~0.23 GB per image on wasm (0.95 GB of heap for 4, 1.87 GB for 8), so batch 32 (~7.5 GB)
+// cannot fit the wasm backend's 32-bit (4 GB) heap, while micro-batches of 8 peak near 1.9 GB.
 // BatchNormalization then normalises with per-micro-batch statistics ("ghost batches").
 import { tf } from '@pawpipe/tf-backend';
 
