@@ -9,7 +9,7 @@ import { initBackend, tf } from '../src';
 import { HEAP_KERNELS_SHARED_WASM_BASE64, HEAP_KERNELS_WASM_BASE64 } from '../src/wasm-simd/heap-kernels-wasm';
 import { heapKernelStatus, setHeapKernelsEnabled, type HeapBackend } from '../src/wasm-simd/heap-kernels';
 import { heapStridedChannelMajor, heapTranspose, reducePerm } from '../src/wasm-simd/transpose';
-import { seededArray } from './parity-helpers';
+import { relError, seededArray } from './parity-helpers';
 
 // The generator is a plain Node script (it also runs as `pnpm gen:wasm`).
 const { compileKernels } = require('../scripts/gen-wasm-kernels.js') as { compileKernels: () => Promise<Record<string, string>> };
@@ -171,6 +171,32 @@ describe('Conv2DBackpropFilter gives the same bits with the SIMD kernels on and 
     const [simd, fallback] = bothPaths(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
       { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: [k, k, 6, 8] }) as tf.Tensor);
     expect(simd).toEqual(fallback);
+    tf.dispose([x, probe, dy]);
+  });
+});
+
+describe('1x1 Conv2DBackpropFilter through the SIMD GEMM (Ci <= 256) matches the XNNPACK product', () => {
+  test.each([
+    { s: 1, pad: 'same', ci: 8, co: 16 }, { s: 2, pad: 'same', ci: 8, co: 16 }, { s: 2, pad: 'valid', ci: 12, co: 8 },
+    { s: 1, pad: 'valid', ci: 256, co: 8 },
+  ] as const)('stride=$s pad=$pad ci=$ci co=$co', ({ s, pad, ci, co }) => {
+    const x = tf.tensor(seededArray(3 * 9 * 11 * ci, 10 + ci), [3, 9, 11, ci]);
+    const probe = tf.conv2d(x as tf.Tensor4D, tf.zeros([1, 1, ci, co]) as tf.Tensor4D, s, pad);
+    const dy = tf.tensor(seededArray(probe.size, 11), probe.shape);
+    const run = (on: boolean): Float32Array => {
+      setHeapKernelsEnabled(on); // off: the padded, channel-major XNNPACK route
+      const t = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
+        { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: [1, 1, ci, co] }) as tf.Tensor;
+      const v = (t.dataSync() as Float32Array).slice();
+      t.dispose();
+      setHeapKernelsEnabled(true);
+      return v;
+    };
+    const simd = run(true);
+    const xnn = run(false);
+    // both sum the same 3*OH*OW products per entry in float32, in different orders
+    expect(relError(simd, xnn)).toBeLessThan(2e-6);
+    expect(simd.some((v) => v !== 0)).toBe(true);
     tf.dispose([x, probe, dy]);
   });
 });

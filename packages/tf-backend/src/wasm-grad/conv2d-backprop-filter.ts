@@ -51,8 +51,12 @@ export function conv2dBackpropFilterWasm(args: {
   // Filters > 1x1 with Ci a multiple of 4 and Co of 8: conv_filter_grad of
   // ../wasm-simd/heap-kernels.wat, a cache-blocked GEMM over the pixels for every tap, in place
   // on the heap (no padded copy, no transposes): [32,32,32,32] -> 64, 3x3 'same' ~72 -> ~40 ms.
-  // (For 1x1 filters the XNNPACK product below is as fast or faster.)
-  const simd = (kh > 1 || kw > 1) && ci % 4 === 0 && co % 8 === 0 && x.dtype === 'float32' && dy.dtype === 'float32'
+  // 1x1 filters too while Ci <= 256: the XNNPACK product below re-lays out and packs dY (rows x
+  // Co) on every call (dY is a new tensor each step, so its cached operator never hits), a cost
+  // per multiply-add that falls as 1/Ci: with a new dY per call, [32,32,32,64] -> 128 stride 1
+  // ~78 -> ~19 ms, stride 2 ~45 -> ~6 ms, [32,90,90,64] -> 128 stride 2 ~300 -> ~45 ms; at
+  // Ci = 512 and 728 XNNPACK's GEMM is 5-30% faster than this one.
+  const simd = (kh > 1 || kw > 1 || ci <= 256) && ci % 4 === 0 && co % 8 === 0 && x.dtype === 'float32' && dy.dtype === 'float32'
     ? heapKernels(args.backend) : null;
   if (simd !== null) {
     const out = args.backend.makeOutput([kh, kw, ci, co], 'float32');
