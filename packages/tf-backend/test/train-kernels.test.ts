@@ -137,3 +137,21 @@ describe('Conv2DBackpropFilter, filters > 1x1 with Ci % 4 = 0 and Co % 8 = 0 (th
     expect(relError(simd[0]!, plain[0]!)).toBeLessThan(TOLERANCE);
   });
 });
+
+describe('FusedBatchNorm with given statistics (inference)', () => {
+  test.each([
+    { c: 8, scale: true, offset: true, path: 'SIMD' },
+    { c: 128, scale: true, offset: false, path: 'SIMD' },
+    { c: 12, scale: false, offset: true, path: 'SIMD' },
+    { c: 6, scale: true, offset: true, path: "wasm's kernel (not a multiple of 4)" },
+  ])('$c channels, scale $scale, offset $offset: $path', async ({ c, scale, offset }) => {
+    const inputs = [data([3, 5, 7, c], 13), data([c], 14), data([c], 15), data([c], 16), data([c], 17)];
+    const fn = (x?: tf.Tensor, m?: tf.Tensor, v?: tf.Tensor, o?: tf.Tensor, s?: tf.Tensor): tf.Tensor[] => [
+      tf.batchNorm4d(tf.mul(x!, 3) as tf.Tensor4D, m as tf.Tensor1D, tf.add(tf.abs(v!), 0.5) as tf.Tensor1D,
+        offset ? (o as tf.Tensor1D) : undefined, scale ? (s as tf.Tensor1D) : undefined, 1e-3),
+    ];
+    const { simd, plain, cpu } = await threeWays(inputs, fn);
+    expect(relError(simd[0]!, cpu[0]!)).toBeLessThan(1e-6);
+    expect(relError(simd[0]!, plain[0]!)).toBeLessThan(1e-6);
+  });
+});

@@ -11,6 +11,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input';
+import { makeBatchNormApplyConfig } from './batch-norm-apply';
 import { batchNormTrainConfigs } from './batch-norm-train';
 import { identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
@@ -29,19 +30,20 @@ export const wasmGradientKernels: readonly KernelConfig[] = [
   reluGradKernelConfig,
 ];
 
-let reductionConfigs: KernelConfig[] | undefined;
+/** Wrappers around wasm's own kernels, made once (each captures the original as its fallback). */
+let wrapperConfigs: KernelConfig[] | undefined;
 
 /**
- * Registers the kernels above, the faster Sum/Mean wrappers and the tile-free BatchNorm gradient.
+ * Registers the kernels above, the faster Sum/Mean/FusedBatchNorm wrappers and the gradients.
  * Returns the kernel names it (re)registered now; a second call is a no-op returning [].
  * Must run after tfjs-backend-wasm is imported (its kernels are what the wrappers fall back to).
  */
 export function registerWasmGradientKernels(): string[] {
   const done: string[] = [];
-  reductionConfigs ??= [makeReductionConfig('Sum'), makeReductionConfig('Mean')];
+  wrapperConfigs ??= [makeReductionConfig('Sum'), makeReductionConfig('Mean'), makeBatchNormApplyConfig()];
   registerBatchNormGradient();
   registerReluGradient();
-  for (const config of [...wasmGradientKernels, ...reductionConfigs]) {
+  for (const config of [...wasmGradientKernels, ...wrapperConfigs]) {
     const present = getKernel(config.kernelName, 'wasm');
     if (present?.kernelFunc === config.kernelFunc) continue;
     if (present != null) unregisterKernel(config.kernelName, 'wasm');

@@ -32,6 +32,9 @@ export interface HeapKernels {
     x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number,
     co: number, sh: number, sw: number, fh: number, fw: number, padTop: number, padLeft: number, rowsPerChunk: number): void;
   relu_grad(x: number, dy: number, dx: number, count: number): void;
+  bn_apply(
+    x: number, y: number, mean: number, variance: number, scale: number, offset: number,
+    hasScale: number, hasOffset: number, scratch: number, p: number, c: number, eps: number): void;
 }
 
 /** The memory object of the WebAssembly API (the ES2022 lib this package compiles against has none). */

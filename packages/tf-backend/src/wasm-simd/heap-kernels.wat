@@ -727,4 +727,50 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $sLoop)))
   )
+
+  ;; bn_apply(x, y, mean, variance, scale, offset, hasScale, hasOffset, scratch, p, c, eps)
+  ;; BatchNormalization with given statistics (inference): per channel of x ([p pixels, c], c a
+  ;; multiple of 4), y = (x - mean) * scale / sqrt(variance + eps) + offset, scale 1 and offset 0
+  ;; when absent. scratch: c floats (the per-channel factor).
+  (func (export "bn_apply")
+    (param $x i32) (param $y i32) (param $mean i32) (param $var i32) (param $scale i32) (param $offset i32)
+    (param $hasScale i32) (param $hasOffset i32) (param $scratch i32) (param $p i32) (param $c i32) (param $eps f32)
+    (local $cB i32) (local $j i32) (local $px i32) (local $xp i32) (local $yp i32) (local $f v128)
+    (local.set $cB (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (loop $factor
+      (local.set $f (f32x4.div (f32x4.splat (f32.const 1))
+        (f32x4.sqrt (f32x4.add (v128.load (i32.add (local.get $var) (local.get $j))) (f32x4.splat (local.get $eps))))))
+      (if (local.get $hasScale) (then (local.set $f (f32x4.mul (local.get $f) (v128.load (i32.add (local.get $scale) (local.get $j)))))))
+      (v128.store (i32.add (local.get $scratch) (local.get $j)) (local.get $f))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br_if $factor (i32.lt_u (local.get $j) (local.get $cB))))
+    (local.set $xp (local.get $x))
+    (local.set $yp (local.get $y))
+    (local.set $px (i32.const 0))
+    (block $done (loop $pixels
+      (br_if $done (i32.ge_u (local.get $px) (local.get $p)))
+      (local.set $j (i32.const 0))
+      (if (local.get $hasOffset)
+        (then
+          (loop $chans
+            (v128.store (i32.add (local.get $yp) (local.get $j))
+              (f32x4.add
+                (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $xp) (local.get $j))) (v128.load (i32.add (local.get $mean) (local.get $j))))
+                  (v128.load (i32.add (local.get $scratch) (local.get $j))))
+                (v128.load (i32.add (local.get $offset) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br_if $chans (i32.lt_u (local.get $j) (local.get $cB)))))
+        (else
+          (loop $chans0
+            (v128.store (i32.add (local.get $yp) (local.get $j))
+              (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $xp) (local.get $j))) (v128.load (i32.add (local.get $mean) (local.get $j))))
+                (v128.load (i32.add (local.get $scratch) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br_if $chans0 (i32.lt_u (local.get $j) (local.get $cB))))))
+      (local.set $xp (i32.add (local.get $xp) (local.get $cB)))
+      (local.set $yp (i32.add (local.get $yp) (local.get $cB)))
+      (local.set $px (i32.add (local.get $px) (i32.const 1)))
+      (br $pixels)))
+  )
 )
