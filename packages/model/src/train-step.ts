@@ -49,8 +49,9 @@ export function trainStep(
     const size = Math.min(micro, n - start);
     let hits: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const xs = x.slice(start, size);
-      const ys = y.slice(start, size);
+      // the whole batch in one pass needs no slice (wasm's Slice copies the whole batch)
+      const xs = size === n ? x : x.slice(start, size);
+      const ys = size === n ? y : y.slice(start, size);
       const pred = model.apply(xs, { training: true }) as tf.Tensor;
       hits = tf.keep(tf.sum(accuracyFn(ys, pred))) as tf.Scalar;
       // weighted so the summed gradient is the gradient of the whole batch's mean loss
