@@ -1,18 +1,19 @@
-import { batchNormalization } from '@pawpipe/model';
+import { batchNormalization, conv2d } from '@pawpipe/model';
 import { tf } from '@pawpipe/tf-backend';
 import type { TrainingBatch } from '../src';
 
 /**
  * A tiny conv net without dropout (deterministic training, for exact resume checks). Its
- * BatchNormalization is @pawpipe/model's, the class a loaded checkpoint gets (the trainer imports
- * @pawpipe/model), so a model trained straight through and a resumed one run the same code.
+ * Conv2D and BatchNormalization are @pawpipe/model's, the classes a loaded checkpoint gets (the
+ * trainer imports @pawpipe/model), so a model trained straight through and a resumed one run the
+ * same code (stock tfjs' fused conv rounds the bias addition differently, which Adam amplifies).
  */
 export function tinyModel(size = 8, seed = 1): tf.LayersModel {
   const init = (s: number) => tf.initializers.glorotUniform({ seed: seed + s });
   return tf.sequential({
     layers: [
       tf.layers.rescaling({ scale: 1 / 255, inputShape: [size, size, 3] }),
-      tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: init(0) }),
+      conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: init(0) }),
       batchNormalization(),
       tf.layers.activation({ activation: 'relu' }),
       tf.layers.globalAveragePooling2d({}),
