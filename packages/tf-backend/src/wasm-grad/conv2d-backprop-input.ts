@@ -7,6 +7,7 @@ import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } fro
 import { assertNHWC } from './conv-info';
 import { dilatePad, type HeapViewBackend } from './dilate-pad';
 import { WasmOps, type WasmBackendLike } from './wasm-ops';
+import { transpose } from '../wasm-simd/transpose';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -31,7 +32,7 @@ export function conv2dBackpropInputWasm(args: {
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
 
   const flipped = kh === 1 && kw === 1 ? ops.share(filter) : ops.run('Reverse', { x: filter }, { dims: [0, 1] });
-  const swapped = ops.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }); // [KH, KW, Co, Ci]
+  const swapped = transpose(ops, flipped, [0, 1, 3, 2]); // [KH, KW, Co, Ci], SIMD on the heap
   ops.free(flipped);
 
   // Strided: zero-dilate and pad (or crop) in one placement (dilate-pad.ts; [32,16,16,128] ->
