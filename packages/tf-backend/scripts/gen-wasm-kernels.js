@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Compiles src/wasm-simd/heap-kernels.wat (WebAssembly SIMD kernels that work in place on
+// Compiles src/wasm-simd/heap-kernels.wat with the functions of src/wasm-simd/kernels/*.wat
+// spliced in at its `;; @kernels` marker (WebAssembly SIMD kernels that work in place on
 // tfjs-backend-wasm's heap) and writes src/wasm-simd/heap-kernels-wasm.ts with the bytes as
 // base64, so the package needs no WebAssembly toolchain at run time. Two variants from one
 // source: the memory import as written (the single-threaded build's plain memory) and declared
@@ -11,12 +12,18 @@ const path = require('node:path');
 
 const FEATURES = { simd: true, threads: true, bulk_memory: true };
 const SRC = path.join(__dirname, '..', 'src', 'wasm-simd');
+const MARKER = ';; @kernels';
 const PLAIN_IMPORT = '(import "env" "memory" (memory 1))';
 const SHARED_IMPORT = '(import "env" "memory" (memory 1 65536 shared))';
 
 async function compileKernels() {
   const wabt = await require('wabt')();
-  const src = fs.readFileSync(path.join(SRC, 'heap-kernels.wat'), 'utf8');
+  const shell = fs.readFileSync(path.join(SRC, 'heap-kernels.wat'), 'utf8');
+  if (!shell.includes(MARKER)) throw new Error(`heap-kernels.wat must contain ${MARKER}`);
+  const dir = path.join(SRC, 'kernels');
+  const fragments = fs.readdirSync(dir).filter((f) => f.endsWith('.wat')).sort()
+    .map((f) => `  ;; ---- kernels/${f}\n${fs.readFileSync(path.join(dir, f), 'utf8')}`);
+  const src = shell.replace(MARKER, fragments.join('\n'));
   if (!src.includes(PLAIN_IMPORT)) throw new Error(`heap-kernels.wat must contain ${PLAIN_IMPORT}`);
   const variants = {
     HEAP_KERNELS_WASM_BASE64: src,
