@@ -17,6 +17,8 @@ export interface EvaluatorConfig {
   /** the trainer's PUB endpoint */
   events: string;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** XNNPACK threads when the backend is wasm (1: the single-threaded SIMD build, the default) */
+  wasmThreads?: number;
   batchSize: number;
   /** keep waiting for new checkpoints until the run ends (false: score what is there and exit) */
   follow: boolean;
@@ -79,7 +81,7 @@ export class EvaluatorApp {
 
   async run(): Promise<EvalRecord[]> {
     const c = this.c;
-    await initBackend(c.backend, { log: c.log });
+    await initBackend(c.backend, { log: c.log, threads: c.wasmThreads ?? 1 });
     await fs.mkdir(c.runDir, { recursive: true });
     this.records.push(...(await readJsonl<EvalRecord>(path.join(c.runDir, EVAL_FILES.record))));
     if (this.records.length) c.log(`already scored: epochs ${this.records.map((r) => r.epoch).join(', ')}`);

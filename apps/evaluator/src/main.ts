@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
 import { DEFAULT_EVENTS_PORT, endpoint } from '@pawpipe/protocol';
+import { MAX_WASM_THREADS } from '@pawpipe/tf-backend';
 import { EVAL_FILES, EvaluatorApp } from './evaluator-app';
 
 /** Exit codes: 0 done, 1 unexpected error, 2 bad flag, data folder or checkpoint, 130/143 interrupted. */
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     .option('data-dir', { type: 'string', default: defaultDemoDir(), defaultDescription: 'the demo data folder', describe: 'the folder the loaders train on (its validation subset is used)' })
     .option('events', { type: 'string', default: endpoint('127.0.0.1', DEFAULT_EVENTS_PORT), describe: 'the trainer\'s event endpoint' })
     .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const })
+    .option('wasm-threads', { type: 'number', default: 1, describe: `on wasm, XNNPACK threads for scoring (1 to ${MAX_WASM_THREADS})` })
     .option('batch-size', { type: 'number', default: 32 })
     .option('follow', { type: 'boolean', default: true, describe: 'wait for new checkpoints until the run ends (--no-follow: score what is there, exit)' })
     .option('poll-ms', { type: 'number', default: 2000, describe: 'folder scan interval' })
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     .example('$0 --run-dir runs/pets --data-dir PetImages --no-follow', 'score every checkpoint already saved')
     .check((a) => {
       if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 1) throw new Error('--batch-size must be a positive integer');
+      if (!Number.isInteger(a['wasm-threads']) || a['wasm-threads'] < 1 || a['wasm-threads'] > MAX_WASM_THREADS) throw new Error(`--wasm-threads must be an integer from 1 to ${MAX_WASM_THREADS}`);
       if (!/^tcp:\/\/.+:\d+$/.test(a.events)) throw new Error('--events must look like tcp://HOST:PORT');
       return true;
     })
@@ -42,7 +45,7 @@ async function main(): Promise<void> {
 
   const runDir = path.resolve(argv['run-dir']);
   const app = new EvaluatorApp({
-    runDir, dataDir: path.resolve(argv['data-dir']), events: argv.events, backend: argv.backend, batchSize: argv['batch-size'],
+    runDir, dataDir: path.resolve(argv['data-dir']), events: argv.events, backend: argv.backend, wasmThreads: argv['wasm-threads'], batchSize: argv['batch-size'],
     follow: argv.follow, pollMs: argv['poll-ms'], log,
   });
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {

@@ -73,7 +73,7 @@ test('two loaders, a trainer and an evaluator: batches in order, a checkpoint pe
   const runDir = path.join(root, 'run-e2e');
   const p = await ports();
   // The evaluator starts first and the trainer last: each waits for the others.
-  const ev = evaluator(runDir, p);
+  const ev = evaluator(runDir, p, ['--wasm-threads', '2']);
   // Option 1 of the tutorial: augmentation inside the model (the loaders send plain batches).
   const l1 = loader(p, 'L1', ['--augment', 'model']);
   const l2 = loader(p, 'L2', ['--augment', 'model']);
@@ -84,6 +84,7 @@ test('two loaders, a trainer and an evaluator: batches in order, a checkpoint pe
   expect(await exitCode(l1, 'loader 1')).toBe(0);
   expect(await exitCode(l2, 'loader 2')).toBe(0);
   expect(await exitCode(ev, 'evaluator')).toBe(0);
+  expect(ev.err()).toMatch(/backend: wasm \(tfjs-backend-wasm \(threaded SIMD, 2 threads\)/);
 
   const consumed = jsonl<Consumed>(path.join(runDir, 'consumed.jsonl'));
   const n = numBatchesOf(tr);
@@ -194,6 +195,9 @@ test('SIGTERM/SIGINT: trainer and loader close their sockets and exit promptly w
 
 test('a bad --wasm-threads is one line naming the flag, exit 2', async () => {
   const tr = start('trainer', ['--run-dir', path.join(root, 'run-bad-threads'), '--wasm-threads', '0'], env);
+  const ev = start('evaluator', ['--run-dir', path.join(root, 'run-bad-threads'), '--wasm-threads', '9'], env);
   expect(await tr.exited).toBe(2);
   expect(tr.err()).toBe('pawpipe-trainer: --wasm-threads must be an integer from 1 to 8 (see --help)\n');
+  expect(await ev.exited).toBe(2);
+  expect(ev.err()).toBe('pawpipe-evaluator: --wasm-threads must be an integer from 1 to 8 (see --help)\n');
 });
