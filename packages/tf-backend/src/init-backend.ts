@@ -150,7 +150,15 @@ async function tryWasm(
   const added = registerWasmGradientKernels();
   // The wasm module starts once per process; later calls get the same build and pool.
   const started = tf.findBackend('wasm') != null;
-  const restore = !started && want > 1 ? prepareThreadedStart(want, tf.env(), setThreadsCount) : undefined;
+  let restore: (() => void) | undefined;
+  if (!started && want > 1) {
+    try {
+      restore = prepareThreadedStart(want, tf.env(), setThreadsCount);
+    } catch (err) {
+      // e.g. a read-only temp folder: the single-threaded build still works
+      passedOver.push({ name: `wasm with ${want} threads`, why: `its worker scripts could not be written (${firstLine(err)}); running single-threaded` });
+    }
+  }
   let failure: string | undefined;
   try {
     failure = await activate('wasm');

@@ -5,12 +5,12 @@ import * as path from 'node:path';
 import { BackendError, initBackend, MAX_WASM_THREADS } from '../src';
 import { writeThreadScripts } from '../src/wasm-threads';
 
-interface ChildResult { reason: string; threads: number; loss: number; grads: Record<string, number[]> }
+interface ChildResult { reason: string; passedOver: Array<{ name: string; why: string }>; threads: number; loss: number; grads: Record<string, number[]> }
 
 /** Runs test/fixtures/gradients.js (built dist/) in its own process: the thread pool is per process. */
-function gradientsWith(threads: number): ChildResult {
+function gradientsWith(threads: number, env: NodeJS.ProcessEnv = {}): ChildResult {
   const res = spawnSync(process.execPath, [path.join(__dirname, 'fixtures', 'gradients.js'), String(threads)], {
-    encoding: 'utf8', timeout: 60_000,
+    encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env },
   });
   // A worker left referenced would keep the child alive until the timeout kills it (signal set).
   expect(res.signal).toBeNull();
@@ -35,6 +35,17 @@ describe('wasm threaded SIMD under Node', () => {
       const diff = Math.max(...g.map((v, i) => Math.abs(v - (h[i] as number))));
       expect(diff / (1 + mag)).toBeLessThan(1e-5);
     }
+  });
+
+  test('where the worker scripts cannot be written, wasm runs single-threaded and says why', () => {
+    // a temp "folder" that is a file: nothing can be created under it (root ignores permissions)
+    const notADir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pawpipe-threads-')), 'pawpipe-not-writable');
+    fs.writeFileSync(notADir, '');
+    const res = gradientsWith(2, { TMPDIR: notADir });
+    fs.rmSync(path.dirname(notADir), { recursive: true, force: true });
+    expect(res.threads).toBe(1);
+    expect(res.reason).toMatch(/\(SIMD, 1 thread\)/);
+    expect(res.passedOver.find((p) => p.name === 'wasm with 2 threads')?.why).toMatch(/^its worker scripts could not be written \(.*pawpipe-not-writable.*\); running single-threaded$/);
   });
 
   test('the worker and main scripts are written once, content-addressed, and reused', () => {
