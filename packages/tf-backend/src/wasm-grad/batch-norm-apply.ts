@@ -5,9 +5,8 @@
 // and applies it four channels at a time in place on the heap. Per-channel statistics over the
 // last axis, a multiple of 4, float32; anything else goes to wasm's kernel unchanged.
 import { getKernel, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
-import { heapKernels, heapOffset, type HeapBackend } from '../wasm-simd/heap-kernels';
+import { heapKernels, heapOffset, type HeapOutputBackend as Backend } from '../wasm-simd/heap-kernels';
 
-type Backend = HeapBackend & { makeOutput(shape: number[], dtype: 'float32'): TensorInfo; disposeData(dataId: object): boolean };
 interface Inputs { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo }
 
 export function makeBatchNormApplyConfig(): KernelConfig {

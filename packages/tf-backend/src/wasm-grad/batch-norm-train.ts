@@ -10,18 +10,13 @@
 // wasm without the kernels, get the composition; both give the same numbers to float rounding.
 // Neither is differentiable by itself: they are meant for a tf.customGrad.
 import {
-  add, batchNorm4d, div, engine, getBackend, moments, mul, rsqrt, sub, sum, tidy,
+  add, batchNorm4d, div, engine, moments, mul, rsqrt, sub, sum, tidy,
   type KernelConfig, type KernelFunc, type Tensor, type Tensor1D, type Tensor4D, type TensorInfo,
 } from '@tensorflow/tfjs';
-import { heapKernels, heapOffset, type HeapBackend } from '../wasm-simd/heap-kernels';
+import { heapKernels, heapKernelsForActiveBackend, heapOffset, type HeapOutputBackend as Backend } from '../wasm-simd/heap-kernels';
 
 export const BN_TRAIN = 'PawpipeBatchNormTrain';
 export const BN_TRAIN_GRAD = 'PawpipeBatchNormTrainGrad';
-
-type Backend = HeapBackend & {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  disposeData(dataId: object): boolean;
-};
 
 function channelsOf(x: TensorInfo): { p: number; c: number } {
   const c = x.shape[x.shape.length - 1] as number;
@@ -72,8 +67,8 @@ export const batchNormTrainConfigs: KernelConfig[] = [
 
 /** Whether the fused kernels serve this tensor on the active backend. */
 function fused(x: Tensor): boolean {
-  if (getBackend() !== 'wasm' || x.dtype !== 'float32' || x.rank !== 4 || (x.shape[3] as number) % 4 !== 0) return false;
-  return heapKernels(engine().backend as unknown as Backend) !== null;
+  if (x.dtype !== 'float32' || x.rank !== 4 || (x.shape[3] as number) % 4 !== 0) return false;
+  return heapKernelsForActiveBackend() !== null;
 }
 
 /** Training-mode batch normalisation over N, H, W: the output and the batch statistics. */

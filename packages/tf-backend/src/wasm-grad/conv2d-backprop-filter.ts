@@ -12,7 +12,7 @@
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { assertNHWC, inputPadding } from './conv-info';
 import { WasmOps, type WasmBackendLike } from './wasm-ops';
-import { heapKernels, heapOffset, type HeapBackend } from '../wasm-simd/heap-kernels';
+import { heapKernels, heapOffset, type HeapOutputBackend } from '../wasm-simd/heap-kernels';
 import { heapStridedChannelMajor, transpose } from '../wasm-simd/transpose';
 
 interface Attrs {
@@ -35,7 +35,7 @@ const chunkRows = (ow: number, ci: number, co: number): number =>
 
 export function conv2dBackpropFilterWasm(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
-  backend: WasmBackendLike & HeapBackend & { makeOutput(shape: number[], dtype: 'float32'): TensorInfo };
+  backend: WasmBackendLike & HeapOutputBackend;
   attrs: Attrs;
 }): TensorInfo {
   const { inputs: { x, dy }, attrs } = args;

@@ -8,7 +8,7 @@
 // the heap instead: [32,32,32,128] 3x3 'same' ~53 ms -> ~7 ms.
 // Reference maths: tfjs-backend-cpu/src/kernels/DepthwiseConv2dNativeBackpropFilter.ts.
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
-import { heapKernels, heapOffset, type HeapBackend } from '../wasm-simd/heap-kernels';
+import { heapKernels, heapOffset, type HeapOutputBackend } from '../wasm-simd/heap-kernels';
 import { inputPadding } from './conv-info';
 import { batchSpatialReduce } from './spatial-sum';
 import { WasmOps, type WasmBackendLike } from './wasm-ops';
@@ -21,7 +21,7 @@ interface Attrs {
   filterShape: [number, number, number, number];
 }
 
-type Backend = WasmBackendLike & HeapBackend & { makeOutput(shape: number[], dtype: 'float32'): TensorInfo };
+type Backend = WasmBackendLike & HeapOutputBackend;
 
 export function depthwiseBackpropFilterWasm(args: {
   inputs: { x: TensorInfo; dy: TensorInfo }; backend: Backend; attrs: Attrs;

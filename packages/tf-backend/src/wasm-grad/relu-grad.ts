@@ -4,14 +4,12 @@
 // ../wasm-simd/heap-kernels.wat, same results including NaN: step(NaN) is NaN as on cpu);
 // elsewhere, tfjs' composition unchanged. Registered for the 'Relu' kernel on every backend.
 import {
-  cast, engine, getBackend, mul, registerGradient, step,
+  cast, engine, mul, registerGradient, step,
   type GradConfig, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo,
 } from '@tensorflow/tfjs';
-import { heapKernels, heapOffset, type HeapBackend } from '../wasm-simd/heap-kernels';
+import { heapKernels, heapKernelsForActiveBackend, heapOffset, type HeapOutputBackend as Backend } from '../wasm-simd/heap-kernels';
 
 export const RELU_GRAD = 'PawpipeReluGrad';
-
-type Backend = HeapBackend & { makeOutput(shape: number[], dtype: 'float32'): TensorInfo };
 
 function reluGradWasm(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: Backend }): TensorInfo {
   const { inputs: { x, dy }, backend } = args;
@@ -28,8 +26,7 @@ export const reluGradKernelConfig: KernelConfig = {
 
 /** dy * step(x) for a ReLU's saved input x. */
 export function reluGrad(dy: Tensor, x: Tensor): Tensor {
-  const fused = getBackend() === 'wasm' && x.dtype === 'float32' && dy.dtype === 'float32' &&
-    heapKernels(engine().backend as unknown as Backend) !== null;
+  const fused = x.dtype === 'float32' && dy.dtype === 'float32' && heapKernelsForActiveBackend() !== null;
   if (fused) return engine().runKernel(RELU_GRAD, { x, dy }, {}) as Tensor;
   return mul(dy, cast(step(x), 'float32'));
 }

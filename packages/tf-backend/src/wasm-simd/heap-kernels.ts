@@ -7,7 +7,7 @@
  * heapKernels() returns null and callers run their JS/wasm-kernel paths, which compute the same
  * bits; heapKernelStatus() says which one is in use and why.
  */
-import type { DataId, TensorInfo } from '@tensorflow/tfjs';
+import { engine, getBackend, type DataId, type DataType, type TensorInfo } from '@tensorflow/tfjs';
 import { HEAP_KERNELS_SHARED_WASM_BASE64, HEAP_KERNELS_WASM_BASE64 } from './heap-kernels-wasm';
 
 /** The kernels' exports (see heap-kernels.wat for what each computes). Pointers are byte offsets. */
@@ -105,6 +105,20 @@ export function heapKernels(backend: HeapBackend): HeapKernels | null {
 /** 'wasm-simd' or 'wasm-simd (shared memory)' when the kernels run, else 'js (why)'. */
 export function heapKernelStatus(backend: HeapBackend): string {
   return enabled ? loadedFor(backend).status : 'js (disabled by setHeapKernelsEnabled)';
+}
+
+/** What a kernel that writes its result on the heap needs of the backend. */
+export interface HeapOutputBackend extends HeapBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  disposeData(dataId: DataId, force?: boolean): boolean;
+}
+
+/**
+ * The kernels for the active backend, or null: another backend than wasm, kernels off or not
+ * loadable. For ops that choose between a heap kernel and tf ops before calling the engine.
+ */
+export function heapKernelsForActiveBackend(): HeapKernels | null {
+  return getBackend() === 'wasm' ? heapKernels(engine().backend as unknown as HeapBackend) : null;
 }
 
 /** A tensor's byte offset in the backend's heap (fixed for its lifetime, heap growth included). */

@@ -7,13 +7,9 @@
 //   [A,B,C] -> [A,C,B]     the same, batched over A
 //   [A,B,C] -> [B,A,C]     whole runs of C elements moved (perm [1,2,0,3] of [N,H,W,C])
 // Anything else, or 1-byte dtypes, goes to the backend's own Transpose.
-import type { DataType, TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
 import type { WasmOps } from '../wasm-grad/wasm-ops';
-import { heapKernels, heapOffset, type HeapBackend } from './heap-kernels';
-
-interface OutputBackend extends HeapBackend {
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-}
+import { heapKernels, heapOffset, type HeapOutputBackend as OutputBackend } from './heap-kernels';
 
 /**
  * The same transpose on a smaller rank: size-1 axes dropped, and input axes that stay adjacent
