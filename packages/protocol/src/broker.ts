@@ -114,10 +114,19 @@ export class BatchBroker {
   }
 
   async start(): Promise<void> {
-    try {
-      await this.socket.bind(this.opts.endpoint);
-    } catch (e) {
-      throw new ProtocolError('bad-endpoint', `cannot listen on ${this.opts.endpoint}: ${(e as Error).message}`, { cause: e });
+    // A port just released (a trainer restarted right after its predecessor closed) can stay
+    // "in use" for a moment while zmq's I/O thread finishes closing: retry for up to 2 s.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.socket.bind(this.opts.endpoint);
+        break;
+      } catch (e) {
+        if (attempt < 20 && /address already in use/i.test((e as Error).message)) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        throw new ProtocolError('bad-endpoint', `cannot listen on ${this.opts.endpoint}: ${(e as Error).message}`, { cause: e });
+      }
     }
     this.loop = this.receiveLoop();
     this.lastTick = Date.now();
@@ -195,6 +204,11 @@ export class BatchBroker {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.queue.close();
+    // zmq closes a socket in its I/O thread, after close() returns: unbinding first frees the
+    // port now, so a broker restarted in the same process can bind it again (else, under load,
+    // "Address already in use").
+    const bound = this.socket.lastEndpoint;
+    if (bound) await this.socket.unbind(bound).catch(() => undefined);
     this.socket.close();
     const err = new ProtocolError('closed', 'broker stopped');
     this.waiter?.reject(err);

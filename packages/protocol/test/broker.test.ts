@@ -224,3 +224,27 @@ test('checkpoint events reach a subscriber; garbage events are counted', async (
 test('control encoders carry the version', () => {
   expect(JSON.parse((encodeControl({ type: 'heartbeat' })[0] as Buffer).toString())).toEqual({ v: 1, type: 'heartbeat' });
 });
+
+test('a port held by another socket: start() retries briefly, then fails with bad-endpoint naming it', async () => {
+  const holder = new BatchBroker({ endpoint: 'tcp://127.0.0.1:*', runId: 'run-1', maxMessageSize: 1 << 20, heartbeatMs: 100 });
+  await holder.start();
+  closers.push(() => holder.stop());
+  const second = new BatchBroker({ endpoint: holder.address, runId: 'run-1', maxMessageSize: 1 << 20, heartbeatMs: 100 });
+  const err = await second.start().catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'bad-endpoint' });
+  expect((err as Error).message).toBe(`cannot listen on ${holder.address}: Address already in use`);
+  await second.stop();
+});
+
+test('a port freed while start() retries is taken', async () => {
+  const holder = new BatchBroker({ endpoint: 'tcp://127.0.0.1:*', runId: 'run-1', maxMessageSize: 1 << 20, heartbeatMs: 100 });
+  await holder.start();
+  const address = holder.address;
+  const second = new BatchBroker({ endpoint: address, runId: 'run-1', maxMessageSize: 1 << 20, heartbeatMs: 100 });
+  closers.push(() => second.stop());
+  const starting = second.start();
+  await sleep(300);
+  await holder.stop();
+  await expect(starting).resolves.toBeUndefined();
+  expect(second.address).toBe(address);
+});
