@@ -204,11 +204,9 @@ export class BatchBroker {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.queue.close();
-    // zmq closes a socket in its I/O thread, after close() returns: unbinding first frees the
-    // port now, so a broker restarted in the same process can bind it again (else, under load,
-    // "Address already in use").
-    const bound = this.socket.lastEndpoint;
-    if (bound) await this.socket.unbind(bound).catch(() => undefined);
+    // zmq finishes closing in its I/O thread, after close() returns, so the port can stay in use
+    // for a moment: start() retries for that. (Unbinding first is no cure: libzmq 4.3.5 can abort
+    // on a pipe assertion when a ROUTER with connected peers is unbound.)
     this.socket.close();
     const err = new ProtocolError('closed', 'broker stopped');
     this.waiter?.reject(err);
