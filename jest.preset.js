@@ -6,4 +6,6 @@ module.exports = {
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
+  // a software Vulkan driver for the WebGPU tests where the machine has no GPU (see the file)
+  globalSetup: require('node:path').join(__dirname, 'jest.global-setup.js'),
 };

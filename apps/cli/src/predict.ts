@@ -64,7 +64,9 @@ export class Predictor {
       return { path: file, error: `cannot decode: ${(e as Error).message}` };
     }
     const [h, w] = this.meta.imageSize;
-    const probs = tf.tidy(() => (this.model.predict(tf.tensor4d(Float32Array.from(pixels), [1, h, w, 3])) as tf.Tensor).dataSync());
+    const out = tf.tidy(() => this.model.predict(tf.tensor4d(Float32Array.from(pixels), [1, h, w, 3])) as tf.Tensor);
+    const probs = await out.data(); // never dataSync: it throws on WebGPU in Node
+    out.dispose();
     const names = this.meta.classNames;
     // Two classes: one sigmoid unit, P(second class), as in the Keras example's `score`.
     const p = names.length === 2 ? [1 - (probs[0] as number), probs[0] as number] : Array.from(probs);

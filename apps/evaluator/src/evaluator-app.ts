@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '@pawpipe/tf-backend';
+import type { BackendChoice } from '@pawpipe/tf-backend';
 import '@pawpipe/model'; // registers RandomFlip/RandomRotation, needed to load Option-1 checkpoints
 import { indexDirectory, openDataset } from '@pawpipe/data-pipeline';
 import type { ImageDataset } from '@pawpipe/data-pipeline';
@@ -16,7 +17,7 @@ export interface EvaluatorConfig {
   dataDir: string;
   /** the trainer's PUB endpoint */
   events: string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: BackendChoice;
   /** XNNPACK threads when the backend is wasm (1: the single-threaded SIMD build, the default) */
   wasmThreads?: number;
   batchSize: number;

@@ -4,7 +4,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
 import { DEFAULT_EVENTS_PORT, endpoint } from '@pawpipe/protocol';
-import { MAX_WASM_THREADS } from '@pawpipe/tf-backend';
+import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@pawpipe/tf-backend';
+import type { BackendChoice } from '@pawpipe/tf-backend';
 import { EVAL_FILES, EvaluatorApp } from './evaluator-app';
 
 /** Exit codes: 0 done, 1 unexpected error, 2 bad flag, data folder or checkpoint, 130/143 interrupted. */
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     .option('run-dir', { type: 'string', default: 'runs/default', describe: 'the trainer\'s run folder (checkpoints/ inside)' })
     .option('data-dir', { type: 'string', default: defaultDemoDir(), defaultDescription: 'the demo data folder', describe: 'the folder the loaders train on (its validation subset is used)' })
     .option('events', { type: 'string', default: endpoint('127.0.0.1', DEFAULT_EVENTS_PORT), describe: 'the trainer\'s event endpoint' })
-    .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const })
+    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'auto: tfjs-node-gpu with a GPU, WebGPU on a hardware adapter, tfjs-node, wasm, cpu (see the README)' })
     .option('wasm-threads', { type: 'number', default: 1, describe: `on wasm, XNNPACK threads for scoring (1 to ${MAX_WASM_THREADS})` })
     .option('batch-size', { type: 'number', default: 32 })
     .option('follow', { type: 'boolean', default: true, describe: 'wait for new checkpoints until the run ends (--no-follow: score what is there, exit)' })

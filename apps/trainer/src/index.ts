@@ -1,2 +1,2 @@
-export { TrainerApp, RUN_FILES, autoMicroBatch } from './trainer-app';
+export { TrainerApp, RUN_FILES } from './trainer-app';
 export type { TrainerConfig, TrainSummary } from './trainer-app';

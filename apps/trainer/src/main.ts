@@ -6,7 +6,8 @@ import {
   DEFAULT_DATA_PORT, DEFAULT_EVENTS_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_HOST, DEFAULT_LIVENESS, endpoint,
 } from '@pawpipe/protocol';
 import { DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE } from '@pawpipe/trainer';
-import { MAX_WASM_THREADS } from '@pawpipe/tf-backend';
+import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@pawpipe/tf-backend';
+import type { BackendChoice } from '@pawpipe/tf-backend';
 import { TrainerApp } from './trainer-app';
 
 /** Exit codes: 0 trained to the end, 1 unexpected error, 2 bad flag, checkpoint or a batch too big for the backend's memory, 130/143 interrupted. */
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     .option('bn-momentum', { type: 'number', describe: 'BatchNormalization momentum for a new model (default: Keras\' 0.99; 0.9 for short runs, see README)' })
     .option('recalibrate-bn', { type: 'number', default: 0, describe: 'before each checkpoint, re-estimate BatchNormalization statistics on the epoch\'s last N batches (0: off, as Keras; see README)' })
     .option('micro-batch', { type: 'string', default: 'auto', describe: 'images per forward/backward pass; gradients are summed over the batch (auto: what fits the backend\'s memory, e.g. 8 at 180x180 on wasm)' })
-    .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const })
+    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'auto: tfjs-node-gpu with a GPU, WebGPU on a hardware adapter, tfjs-node, wasm, cpu (see the README)' })
     .option('wasm-threads', { type: 'number', default: 1, describe: `on wasm, XNNPACK threads for the training step (1 to ${MAX_WASM_THREADS}; 2 trains ~1.3-1.5x faster on a 2-core machine but competes with the loader's decoding)` })
     .option('listen', { type: 'string', default: DEFAULT_HOST, describe: 'interface to bind (0.0.0.0 to accept loaders and evaluators from other machines)' })
     .option('data-port', { type: 'number', default: DEFAULT_DATA_PORT, describe: 'ROUTER port loaders connect to' })

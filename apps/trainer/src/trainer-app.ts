@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { initBackend, tf } from '@pawpipe/tf-backend';
-import { makeModel, modelSummary, plotModel } from '@pawpipe/model';
+import { initBackend, releaseWebGpu, tf } from '@pawpipe/tf-backend';
+import type { BackendChoice } from '@pawpipe/tf-backend';
+import { autoMicroBatch, makeModel, modelSummary, plotModel } from '@pawpipe/model';
 import { BatchBroker, EventPublisher, batchMessageBudget } from '@pawpipe/protocol';
 import type { DatasetFingerprint } from '@pawpipe/protocol';
 import {
@@ -17,7 +18,7 @@ export interface TrainerConfig {
   epochs: number;
   imageSize: [number, number];
   batchSize: number;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: BackendChoice;
   /** XNNPACK threads when the backend is wasm (1: the single-threaded SIMD build, the default) */
   wasmThreads?: number;
   dataEndpoint: string;
@@ -148,8 +149,13 @@ export class TrainerApp {
     }
     c.log(`training on ${dataset.size} images, ${dataset.numBatches} batches/epoch, epochs ${startEpoch + 1}..${c.epochs}`);
 
-    const microBatch = c.microBatch === 'auto' ? autoMicroBatch(backend.name, dataset.batchSize, c.imageSize) : c.microBatch;
-    if (microBatch < dataset.batchSize) c.log(`gradient accumulation: batches of ${dataset.batchSize} as micro-batches of ${microBatch} (memory)`);
+    const auto = autoMicroBatch(model, backend, dataset.batchSize);
+    const microBatch = c.microBatch === 'auto' ? auto.microBatch : c.microBatch;
+    if (microBatch < dataset.batchSize) {
+      c.log(`gradient accumulation: batches of ${dataset.batchSize} as micro-batches of ${microBatch} (${c.microBatch === 'auto' ? auto.why : '--micro-batch'})`);
+    } else if (backend.name === 'webgpu') {
+      c.log(`whole batches of ${dataset.batchSize} in one pass (${auto.why})`);
+    }
     this.broker.serve(startEpoch, c.epochs);
     const progress = new KerasProgress(c.out);
     const consumedFile = path.join(c.runDir, RUN_FILES.consumed);
@@ -199,6 +205,7 @@ export class TrainerApp {
     this.stopped = true;
     await this.broker?.stop();
     await this.publisher?.stop();
+    await releaseWebGpu();
   }
 }
 
@@ -212,19 +219,6 @@ function explainWasmMemory(e: unknown, backend: string, batchSize: number, image
     return new TrainerError('out-of-memory', `the wasm backend ran out of memory training batches of ${batchSize} at ${imageSize.join('x')} (${msg.split('.')[0]}); use a smaller --micro-batch (8 fits at 180x180), smaller images, or a machine with tfjs-node`, undefined, { cause: e });
   }
   return e;
-}
-
-/**
- * Micro-batch size that fits wasm's 4 GB heap: tfjs keeps the activations alive for the
- * gradient, about 0.23 GB per image for the mini-Xception at 180x180 with augmentation (wasm
- * heap after two steps: 0.95 GB with micro-batches of 4, 1.87 GB with 8), scaling with the
- * pixel count; budget ~2 GB, which leaves room for fragmentation in long runs.
- * Native backends take the whole batch.
- */
-export function autoMicroBatch(backend: string, batchSize: number, imageSize: [number, number]): number {
-  if (backend !== 'wasm') return batchSize;
-  const perImage = 0.235e9 * (imageSize[0] * imageSize[1]) / (180 * 180);
-  return Math.max(1, Math.min(batchSize, Math.floor(2e9 / perImage)));
 }
 
 function newRunId(): string {

@@ -1,16 +1,18 @@
 // pnpm bench: training-step and inference time of the mini-Xception, batch 32, at 64x64 and
-// 180x180, on wasm (with @pawpipe/tf-backend's gradient kernels), on tfjs' cpu backend and in
-// PyTorch 1.13 on the CPU (bench/xception_torch.py, Debian's python3-torch), wasm and PyTorch
-// at the same numbers of threads (1, and every core), all in one run, printed with ratios.
-// wasm's thread pool is fixed when a process first starts it, so each wasm measurement runs in
-// a child process (this script with --child).
-// Flags: --sizes 64,180  --threads 1,2  --steps N (timed wasm/torch steps, default 3)  --no-cpu
-//        --no-torch  --cpu-batch N  --python /usr/bin/python3
+// 180x180, on WebGPU (when an adapter is there), on wasm (with @pawpipe/tf-backend's gradient
+// kernels), on tfjs' cpu backend and in PyTorch 1.13 on the CPU (bench/xception_torch.py,
+// Debian's python3-torch), wasm and PyTorch at the same numbers of threads (1, and every core),
+// all in one run, printed with ratios.
+// wasm's thread pool is fixed when a process first starts it, so each wasm and WebGPU
+// measurement runs in a child process (this script with --child).
+// Flags: --sizes 64,180  --threads 1,2  --steps N (timed webgpu/wasm/torch steps, default 3)
+//        --no-cpu  --no-torch  --no-webgpu  --cpu-batch N  --python /usr/bin/python3
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initBackend, tf } from '@pawpipe/tf-backend';
-import { makeModel, trainStep } from '../src';
+import { initBackend, releaseWebGpu, tf } from '@pawpipe/tf-backend';
+import type { BackendSelection } from '@pawpipe/tf-backend';
+import { autoMicroBatch, makeModel, trainStep } from '../src';
 
 interface Row { size: number; engine: string; trainS?: number; inferS?: number; note: string }
 
@@ -33,51 +35,55 @@ function batch(n: number, s: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
 }
 
 /**
- * wasm's heap is 4 GB and tfjs keeps ~7x the activations alive during a step, so at 180x180 the
- * batch of 32 goes through as micro-batches (see src/train-step.ts); at 64x64 it fits whole.
+ * Seconds per training step (one Adam update over the batch, as `--micro-batch auto` splits it on
+ * this backend) and per inference pass, after one warm-up of each. Every step ends in an awaited
+ * read of its loss, so GPU work is finished inside the timing.
  */
-const microBatchFor = (size: number): number => (size >= 128 ? 8 : BATCH);
-
-/** Seconds per training step (one Adam update over the batch) and per inference pass, after one warm-up of each. */
-async function timeTf(size: number, n: number, timed: number): Promise<{ trainS: number; inferS: number }> {
+async function timeTf(size: number, n: number, timed: number, backend: BackendSelection): Promise<{ trainS: number; inferS: number; micro: number }> {
   // augmentation off: the same network PyTorch runs (augmentation is data-side work)
   const model = makeModel({ inputShape: [size, size, 3], numClasses: 2, augmentation: false });
   const optimizer = tf.train.adam(1e-3);
   const { x, y } = batch(n, size);
-  const micro = microBatchFor(size);
-  const infer = (): void => tf.tidy(() => {
-    for (let s = 0; s < n; s += micro) (model.predict(x.slice(s, Math.min(micro, n - s))) as tf.Tensor).dataSync();
-  });
-  trainStep(model, optimizer, x, y, { microBatch: micro });
+  const micro = autoMicroBatch(model, backend, n).microBatch;
+  const infer = async (): Promise<void> => {
+    for (let s = 0; s < n; s += micro) {
+      const out = tf.tidy(() => model.predict(s === 0 && micro >= n ? x : x.slice(s, Math.min(micro, n - s))) as tf.Tensor);
+      await out.data();
+      out.dispose();
+    }
+  };
+  await trainStep(model, optimizer, x, y, { microBatch: micro });
   let t = performance.now();
-  for (let i = 0; i < timed; i++) trainStep(model, optimizer, x, y, { microBatch: micro });
+  for (let i = 0; i < timed; i++) await trainStep(model, optimizer, x, y, { microBatch: micro });
   const trainS = (performance.now() - t) / 1000 / timed;
-  infer();
+  await infer();
   t = performance.now();
-  for (let i = 0; i < timed; i++) infer();
+  for (let i = 0; i < timed; i++) await infer();
   const inferS = (performance.now() - t) / 1000 / timed;
   tf.dispose([x, y]);
   model.dispose();
-  return { trainS, inferS };
+  return { trainS, inferS, micro };
 }
 
-/** One wasm measurement in a fresh process (this script with --child). */
-function timeWasm(size: number, threads: number, timed: number): Row {
-  const engine = `tfjs wasm (${threads} thr)`;
-  const res = spawnSync(process.execPath, [__filename, '--child', '--sizes', String(size), '--threads', String(threads), '--steps', String(timed)], { encoding: 'utf8' });
+/** One wasm or WebGPU measurement in a fresh process (this script with --child). */
+function timeChild(backend: 'wasm' | 'webgpu', size: number, threads: number, timed: number): Row {
+  const engine = backend === 'wasm' ? `tfjs wasm (${threads} thr)` : 'tfjs webgpu';
+  const res = spawnSync(process.execPath, [__filename, '--child', backend, '--sizes', String(size), '--threads', String(threads), '--steps', String(timed)], { encoding: 'utf8' });
   if (res.status !== 0) {
-    return { size, engine, note: `failed: ${res.stderr.trim().split('\n').at(-1) ?? `exit ${res.status}`}` };
+    return { size, engine, note: `not measured: ${res.stderr.trim().split('\n').at(-1) ?? `exit ${res.status}`}` };
   }
-  const out = JSON.parse(res.stdout.trim().split('\n').at(-1) as string) as { trainS: number; inferS: number; reason: string };
-  const micro = microBatchFor(size);
-  return { size, engine, trainS: out.trainS, inferS: out.inferS,
-    note: `${out.reason.split(' with ')[0] ?? ''}${micro < BATCH ? `; ${BATCH / micro} micro-batches of ${micro} (4 GB wasm heap)` : ''}` };
+  const out = JSON.parse(res.stdout.trim().split('\n').at(-1) as string) as { trainS: number; inferS: number; micro: number; reason: string; warning?: string };
+  const split = out.micro < BATCH ? `; ${BATCH / out.micro} micro-batches of ${out.micro}` : '';
+  const what = backend === 'wasm' ? (out.reason.split(' with ')[0] ?? '') : out.reason.replace(/^WebGPU on /, '');
+  return { size, engine, trainS: out.trainS, inferS: out.inferS, note: `${what}${split}${out.warning ? ' (fallback adapter: a CPU emulation)' : ''}` };
 }
 
 async function child(): Promise<void> {
-  const sel = await initBackend('wasm', { threads: threadCounts[0] });
-  const w = await timeTf(sizes[0] as number, BATCH, steps);
-  console.log(JSON.stringify({ ...w, reason: sel.reason }));
+  const backend = argv[argv.indexOf('--child') + 1] === 'webgpu' ? 'webgpu' : 'wasm';
+  const sel = await initBackend(backend, { threads: threadCounts[0] });
+  const w = await timeTf(sizes[0] as number, BATCH, steps, sel);
+  console.log(JSON.stringify({ ...w, reason: sel.reason, warning: sel.warning }));
+  await releaseWebGpu();
 }
 
 function timeTorch(size: number, threads: number, timed: number): Row {
@@ -97,8 +103,9 @@ const ratio = (a?: number, b?: number): string => (a === undefined || b === unde
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const size of sizes) {
+    if (!argv.includes('--no-webgpu')) rows.push(timeChild('webgpu', size, 1, steps));
     for (const t of threadCounts) {
-      rows.push(timeWasm(size, t, steps));
+      rows.push(timeChild('wasm', size, t, steps));
       if (!argv.includes('--no-torch')) rows.push(timeTorch(size, t, steps));
     }
     if (!argv.includes('--no-cpu')) {
@@ -110,10 +117,10 @@ async function main(): Promise<void> {
       const model = makeModel({ inputShape: [size, size, 3], numClasses: 2, augmentation: false });
       const { x, y } = batch(n, size);
       let t = performance.now();
-      trainStep(model, tf.train.adam(1e-3), x, y);
+      await trainStep(model, tf.train.adam(1e-3), x, y);
       const trainS = ((performance.now() - t) / 1000) * (BATCH / n);
       t = performance.now();
-      tf.tidy(() => { (model.predict(x) as tf.Tensor).dataSync(); });
+      tf.tidy(() => { (model.predict(x) as tf.Tensor).dataSync(); }); // cpu: a synchronous read is fine
       const inferS = ((performance.now() - t) / 1000) * (BATCH / n);
       tf.dispose([x, y]);
       model.dispose();
@@ -122,15 +129,19 @@ async function main(): Promise<void> {
   }
 
   console.log(`mini-Xception, batch ${BATCH}, train step = forward + backward + Adam update; seconds`);
-  console.log(['size', 'engine'.padEnd(20), 'train s', 'infer s', 'train/torch', 'infer/torch', 'note'].join('  '));
+  console.log(['size', 'engine'.padEnd(20), 'train s', 'infer s', 'train/torch', 'infer/torch', 'train/wasm1', 'note'].join('  '));
+  const maxThreads = Math.max(...threadCounts);
   for (const r of rows) {
-    // the same number of threads (the cpu backend is single-threaded JS: against PyTorch on 1)
-    const threads = /\((\d+) thr\)/.exec(r.engine)?.[1] ?? '1';
+    // the same number of threads (the cpu backend is single-threaded JS: against PyTorch on 1;
+    // WebGPU against PyTorch on every core)
+    const threads = r.engine === 'tfjs webgpu' ? String(maxThreads) : /\((\d+) thr\)/.exec(r.engine)?.[1] ?? '1';
     const torch = rows.find((o) => o.size === r.size && o.engine === `pytorch (${threads} thr)`);
+    const wasm1 = rows.find((o) => o.size === r.size && o.engine === 'tfjs wasm (1 thr)');
     console.log([`${r.size}x${r.size}`.padEnd(7), r.engine.padEnd(20), fmt(r.trainS).padStart(7), fmt(r.inferS).padStart(7),
-      ratio(r.trainS, torch?.trainS).padStart(11), ratio(r.inferS, torch?.inferS).padStart(11), r.note].join('  '));
+      ratio(r.trainS, torch?.trainS).padStart(11), ratio(r.inferS, torch?.inferS).padStart(11), ratio(r.trainS, wasm1?.trainS).padStart(11), r.note].join('  '));
   }
-  console.log('ratios: against PyTorch on the same number of threads (tfjs cpu: 1); > 1 is slower. Goals (issue 4): wasm train/torch < 1 at 180x180, <= 1.5 at 64x64.');
+  console.log(`ratios: against PyTorch on the same number of threads (tfjs cpu: 1; webgpu: ${maxThreads}) and against wasm on 1 thread; > 1 is slower.`);
+  console.log('Goals: wasm train/torch < 1 at 180x180 and <= 1.5 at 64x64 (issue 4); webgpu <= 0.137 s per step at 180x180 on a real GPU (issue 9, Keras on a GTX 1650).');
 }
 
 (argv.includes('--child') ? child() : main()).catch((err: unknown) => {

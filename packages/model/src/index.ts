@@ -9,6 +9,8 @@ export { modelSummary, summaryRows } from './summary';
 export type { SummaryRow } from './summary';
 export { plotModel, modelGraphSvg } from './plot-model';
 export { trainStep } from './train-step';
+export { autoMicroBatch, largestActivationBytes } from './micro-batch';
+export type { MicroBatchChoice } from './micro-batch';
 export { BatchNormalization, batchNormalization } from './batch-normalization';
 export { Conv2D, conv2d, inputMayNeedGradient } from './conv2d';
 export type { TrainStepOptions, TrainStepResult, LossFn } from './train-step';

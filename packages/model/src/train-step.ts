@@ -33,18 +33,22 @@ export interface TrainStepResult {
   accuracy: number;
 }
 
-/** Runs forward, backward and optimizer.applyGradients; returns the batch's mean loss and accuracy. */
-export function trainStep(
+/**
+ * Runs forward, backward and optimizer.applyGradients; resolves to the batch's mean loss and
+ * accuracy. The two numbers are read back once, after the update, and asynchronously: a
+ * synchronous read stalls the GPU queue, and on WebGPU in Node it throws.
+ */
+export async function trainStep(
   model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor, y: tf.Tensor, opts: TrainStepOptions = {},
-): TrainStepResult {
+): Promise<TrainStepResult> {
   const n = x.shape[0] as number;
   const micro = Math.max(1, Math.min(n, opts.microBatch ?? n));
   const lossFn = opts.loss ?? defaultLoss(model);
   const accuracyFn = defaultAccuracy(model);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let total: tf.NamedTensorMap | undefined;
-  let lossSum = 0;
-  let correct = 0;
+  const losses: tf.Scalar[] = [];
+  const hitCounts: tf.Scalar[] = [];
   for (let start = 0; start < n; start += micro) {
     const size = Math.min(micro, n - start);
     let hits: tf.Scalar | undefined;
@@ -57,9 +61,8 @@ export function trainStep(
       // weighted so the summed gradient is the gradient of the whole batch's mean loss
       return tf.mul(tf.mean(lossFn(ys, pred)), size / n) as tf.Scalar;
     }), vars);
-    lossSum += value.dataSync()[0] as number;
-    correct += (hits as tf.Scalar).dataSync()[0] as number;
-    tf.dispose([value, hits as tf.Scalar]);
+    losses.push(value);
+    hitCounts.push(hits as tf.Scalar);
     if (total === undefined) {
       total = grads;
     } else {
@@ -70,5 +73,9 @@ export function trainStep(
   }
   optimizer.applyGradients(total as tf.NamedTensorMap);
   tf.dispose(Object.values(total as tf.NamedTensorMap));
-  return { loss: lossSum, accuracy: correct / n };
+  const sums = tf.tidy(() => tf.stack([tf.addN(losses), tf.addN(hitCounts)]));
+  tf.dispose([...losses, ...hitCounts]);
+  const [loss, correct] = await sums.data();
+  sums.dispose();
+  return { loss: loss as number, accuracy: (correct as number) / n };
 }

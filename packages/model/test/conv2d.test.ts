@@ -14,7 +14,7 @@ const maxRelDiff = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() =>
 /** Names and output shapes of the kernels one training step runs. */
 async function stepKernels(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<Array<{ name: string; out: string }>> {
   const opt = tf.train.sgd(0.01);
-  const info = await tf.profile(() => { trainStep(model, opt, x, y); });
+  const info = await tf.profile(async () => { await trainStep(model, opt, x, y); });
   return info.kernels.map((k) => ({ name: k.name, out: (k.outputShapes[0] ?? []).join('x') }));
 }
 

@@ -12,13 +12,13 @@ function denseModel(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out as tf.SymbolicTensor });
 }
 
-test('micro-batches sum to the full-batch gradient (a model without BatchNorm)', () => {
+test('micro-batches sum to the full-batch gradient (a model without BatchNorm)', async () => {
   const x = tf.randomNormal([6, 5], 0, 1, 'float32', 3);
   const y = tf.tensor2d([[0], [1], [1], [0], [1], [0]]);
   const a = denseModel();
   const b = denseModel();
-  const stepA = trainStep(a, tf.train.sgd(0.5), x, y);
-  const stepB = trainStep(b, tf.train.sgd(0.5), x, y, { microBatch: 4 }); // 4 + 2: uneven on purpose
+  const stepA = await trainStep(a, tf.train.sgd(0.5), x, y);
+  const stepB = await trainStep(b, tf.train.sgd(0.5), x, y, { microBatch: 4 }); // 4 + 2: uneven on purpose
   expect(stepB.loss).toBeCloseTo(stepA.loss, 5);
   // accuracy counts every image once, however the batch is split
   expect(stepB.accuracy).toBeCloseTo(stepA.accuracy, 6);
@@ -32,7 +32,7 @@ test('micro-batches sum to the full-batch gradient (a model without BatchNorm)',
   b.dispose();
 });
 
-test('trainStep with micro-batches trains the mini-Xception on wasm without leaking tensors', () => {
+test('trainStep with micro-batches trains the mini-Xception on wasm without leaking tensors', async () => {
   const model = makeModel({ inputShape: [16, 16, 3], numClasses: 2, augmentation: false });
   const opt = tf.train.adam(1e-3);
   // label 1: bright left half, label 0: bright right half; both labels in every micro-batch
@@ -42,10 +42,10 @@ test('trainStep with micro-batches trains the mini-Xception on wasm without leak
   const x = tf.concat([left, right, left, right, left, right, left, right]);
   const y = tf.tensor2d([[1], [0], [1], [0], [1], [0], [1], [0]]);
   tf.dispose([left, right]);
-  const first = trainStep(model, opt, x, y, { microBatch: 4 }).loss;
+  const first = (await trainStep(model, opt, x, y, { microBatch: 4 })).loss;
   const tensors = tf.memory().numTensors;
   let last = first;
-  for (let i = 0; i < 4; i++) last = trainStep(model, opt, x, y, { microBatch: 4 }).loss;
+  for (let i = 0; i < 4; i++) last = (await trainStep(model, opt, x, y, { microBatch: 4 })).loss;
   expect(tf.memory().numTensors).toBe(tensors);
   expect(last).toBeLessThan(first);
   tf.dispose([x, y]);

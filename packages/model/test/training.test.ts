@@ -40,14 +40,14 @@ test('a few Adam steps on wasm lower the loss on a tiny learnable batch, without
   model.dispose();
 });
 
-test("the wasm heap stops growing after the first steps (no leak below the engine, e.g. XNNPACK caches)", () => {
+test("the wasm heap stops growing after the first steps (no leak below the engine, e.g. XNNPACK caches)", async () => {
   const model = makeModel({ inputShape: [24, 24, 3], numClasses: 2, augmentation: false });
   const opt = tf.train.adam(1e-3);
   const { x, y } = learnableBatch(8, 24);
   const heap = (): number => (tf.engine().backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
-  for (let i = 0; i < 3; i++) trainStep(model, opt, x, y);
+  for (let i = 0; i < 3; i++) await trainStep(model, opt, x, y);
   const settled = heap();
-  for (let i = 0; i < 6; i++) trainStep(model, opt, x, y);
+  for (let i = 0; i < 6; i++) await trainStep(model, opt, x, y);
   expect(heap()).toBe(settled);
   tf.dispose([x, y]);
   model.dispose();

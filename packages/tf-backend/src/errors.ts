@@ -1,7 +1,8 @@
 export type BackendErrorCode =
   | 'tensorflow-unavailable' // asked for 'tensorflow' where neither tfjs-node-gpu nor tfjs-node loads
+  | 'webgpu-unavailable' // asked for 'webgpu' where Dawn, its package or an adapter is missing
   | 'backend-init-failed' // tf.setBackend returned false or threw
-  | 'unknown-backend' // a choice other than auto | tensorflow | wasm | cpu
+  | 'unknown-backend' // a choice other than auto | tensorflow | webgpu | wasm | cpu
   | 'model-io'; // a model directory could not be written or read
 
 /** The error class of @pawpipe/tf-backend; `code` says what went wrong, `cause` keeps the original. */

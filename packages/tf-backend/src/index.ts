@@ -1,5 +1,9 @@
 export { tf } from './tf';
-export { initBackend, wasmBinaryDir } from './init-backend';
+export { initBackend, wasmBinaryDir, BACKEND_CHOICES } from './init-backend';
+export { releaseWebGpu, webGpuAdapter, describeAdapter, probeWebGpu } from './webgpu';
+export type { WebGpuAdapterInfo, AdapterProbe } from './webgpu';
+export { webGpuTestGate, softwareVulkanIcd } from './webgpu-test-gate';
+export type { WebGpuGate } from './webgpu-test-gate';
 export { MAX_WASM_THREADS } from './wasm-threads';
 export type { BackendChoice, BackendSelection, InitBackendOptions, NativePackage } from './init-backend';
 export { BackendError } from './errors';

@@ -1,7 +1,7 @@
-// Chooses and starts the one TensorFlow.js backend of the process. Order for 'auto' (issue 4):
-// tfjs-node-gpu when it loads and sees a GPU, else tfjs-node, else wasm (with the gradient
-// kernels of ./wasm-grad), else the pure-JS cpu backend. Every choice reports why it won and
-// why each other candidate was passed over.
+// Chooses and starts the one TensorFlow.js backend of the process. Order for 'auto':
+// tfjs-node-gpu when it loads and sees a GPU, else WebGPU on a hardware adapter (./webgpu.ts),
+// else tfjs-node, else wasm (with the gradient kernels of ./wasm-grad), else the pure-JS cpu
+// backend. Every choice reports why it won and why each other candidate was passed over.
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -9,8 +9,9 @@ import { tf } from './tf';
 import { BackendError } from './errors';
 import { registerWasmGradientKernels } from './wasm-grad/register';
 import { MAX_WASM_THREADS, prepareThreadedStart, unrefWasmWorkers } from './wasm-threads';
+import { describeAdapter, probeWebGpu, registerWebGpuBackend, webGpuAdapter, type WebGpuAdapterInfo } from './webgpu';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type NativePackage = 'tfjs-node-gpu' | 'tfjs-node';
 
 export interface InitBackendOptions {
@@ -27,14 +28,20 @@ export interface InitBackendOptions {
 }
 
 export interface BackendSelection {
-  /** tfjs backend name now active: 'tensorflow' | 'wasm' | 'cpu' */
+  /** tfjs backend name now active: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' */
   name: string;
   /** Which package provides it and why it was chosen. */
   reason: string;
   passedOver: Array<{ name: string; why: string }>;
+  /** On webgpu: the adapter, with the limits that decide the micro-batch. */
+  adapter?: WebGpuAdapterInfo;
+  /** A warning worth one line of its own (a fallback adapter is a CPU emulation). */
+  warning?: string;
 }
 
-const CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+/** The choices, in the order 'auto' tries them after tfjs-node-gpu. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+const CHOICES = BACKEND_CHOICES;
 
 function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
@@ -98,38 +105,81 @@ function gpuVisible(): boolean {
   return backend.binding?.isUsingGpuDevice?.() === true;
 }
 
+/**
+ * tfjs-node-gpu, then tfjs-node. `beforeCpu` runs where a GPU could still win: after tfjs-node-gpu
+ * did not find one, before libtensorflow's CPU path is taken ('auto' puts WebGPU on a hardware
+ * adapter there: an AMD or Apple GPU has no CUDA, and tfjs-node-gpu sees none).
+ */
 async function tryTensorflow(
   opts: InitBackendOptions, passedOver: BackendSelection['passedOver'],
+  beforeCpu: () => Promise<BackendSelection | undefined> = async () => undefined,
 ): Promise<BackendSelection | undefined> {
   const load = opts.loadNative ?? defaultLoadNative;
-  let gpuWithoutDevice = false;
-  for (const pkg of ['tfjs-node-gpu', 'tfjs-node'] as const) {
-    if (pkg === 'tfjs-node' && gpuWithoutDevice) break;
+  const start = async (pkg: NativePackage): Promise<boolean> => {
     try {
       load(pkg);
     } catch (err) {
       passedOver.push({ name: pkg, why: `could not be loaded: ${nativeLoadReason(err)}` });
-      continue;
+      return false;
     }
     const failure = await activate('tensorflow');
-    if (failure != null) {
-      passedOver.push({ name: pkg, why: `loaded but its backend did not start: ${failure}` });
-      continue;
-    }
-    if (pkg === 'tfjs-node-gpu' && !gpuVisible()) {
-      // Both packages register the same 'tensorflow' backend, so loading tfjs-node next to
-      // tfjs-node-gpu would clash; libtensorflow's CPU path is still far faster than wasm.
-      gpuWithoutDevice = true;
+    if (failure != null) passedOver.push({ name: pkg, why: `loaded but its backend did not start: ${failure}` });
+    return failure == null;
+  };
+  const gpuPackage = await start('tfjs-node-gpu');
+  if (gpuPackage && gpuVisible()) return { name: 'tensorflow', reason: 'tfjs-node-gpu loaded and sees a GPU', passedOver };
+  const gpu = await beforeCpu();
+  if (gpu != null) return gpu;
+  if (gpuPackage) {
+    // Both packages register the same 'tensorflow' backend, so loading tfjs-node next to
+    // tfjs-node-gpu would clash; libtensorflow's CPU path is still far faster than wasm.
+    if ((await activate('tensorflow')) == null) {
       passedOver.push({ name: 'tfjs-node', why: 'not loaded: tfjs-node-gpu already provides the tensorflow backend' });
       return { name: 'tensorflow', reason: 'tfjs-node-gpu loaded but sees no GPU: libtensorflow runs on the CPU', passedOver };
     }
-    return {
-      name: 'tensorflow',
-      reason: pkg === 'tfjs-node-gpu' ? 'tfjs-node-gpu loaded and sees a GPU' : 'tfjs-node loaded (libtensorflow on the CPU)',
-      passedOver,
-    };
   }
+  if (await start('tfjs-node')) return { name: 'tensorflow', reason: 'tfjs-node loaded (libtensorflow on the CPU)', passedOver };
   return undefined;
+}
+
+function fallbackPassedOver(passedOver: BackendSelection['passedOver'], info: WebGpuAdapterInfo): undefined {
+  passedOver.push({ name: 'webgpu', why: `only a fallback adapter, ${describeAdapter(info)}: a CPU emulation, slower than wasm (--backend webgpu uses it anyway)` });
+  return undefined;
+}
+
+/**
+ * WebGPU through Dawn. A fallback adapter (SwiftShader: a CPU emulation) is taken only when
+ * WebGPU was asked for by name, with a warning; 'auto' passes it over.
+ */
+async function tryWebGpu(passedOver: BackendSelection['passedOver'], allowFallback: boolean): Promise<BackendSelection | undefined> {
+  let info = webGpuAdapter();
+  if (info === undefined) {
+    // the first start in this process; later ones reuse the backend, its device and its tensors
+    const probe = await probeWebGpu();
+    if ('why' in probe) {
+      passedOver.push({ name: 'webgpu', why: probe.why });
+      return undefined;
+    }
+    if (probe.info.isFallbackAdapter && !allowFallback) return fallbackPassedOver(passedOver, probe.info);
+    try {
+      registerWebGpuBackend(probe.adapter, probe.info);
+    } catch (err) {
+      passedOver.push({ name: 'webgpu', why: firstLine(err) });
+      return undefined;
+    }
+    info = probe.info;
+  } else if (info.isFallbackAdapter && !allowFallback) {
+    return fallbackPassedOver(passedOver, info);
+  }
+  const failure = await activate('webgpu');
+  if (failure != null) {
+    passedOver.push({ name: 'webgpu', why: `the adapter was found but the backend did not start: ${failure}` });
+    return undefined;
+  }
+  return {
+    name: 'webgpu', reason: `WebGPU on ${describeAdapter(info)}`, passedOver, adapter: info,
+    ...(info.isFallbackAdapter ? { warning: `'${info.description || info.architecture}' is a fallback adapter: a CPU emulation of a GPU, slower than --backend wasm` } : {}),
+  };
 }
 
 /** The thread count asked for, or an error line. */
@@ -192,12 +242,20 @@ export async function initBackend(choice: BackendChoice = 'auto', opts: InitBack
   const log = opts.log ?? (() => undefined);
   const done = (sel: BackendSelection): BackendSelection => {
     log(`backend: ${sel.name} (${sel.reason})`);
+    if (sel.warning) log(`warning: ${sel.warning}`);
     for (const p of sel.passedOver) log(`  passed over ${p.name}: ${p.why}`);
     return sel;
   };
 
+  if (choice === 'webgpu') {
+    passedOver.push({ name: 'tensorflow', why: "not tried: 'webgpu' was asked for" });
+    const sel = await tryWebGpu(passedOver, true);
+    if (sel != null) return done(sel);
+    throw new BackendError('webgpu-unavailable',
+      `backend 'webgpu' is not available: ${passedOver.at(-1)?.why ?? ''}; see "GPU" in the README, or choose 'wasm'`);
+  }
   if (choice === 'auto' || choice === 'tensorflow') {
-    const sel = await tryTensorflow(opts, passedOver);
+    const sel = await tryTensorflow(opts, passedOver, choice === 'auto' ? () => tryWebGpu(passedOver, false) : undefined);
     if (sel != null) return done(sel);
     if (choice === 'tensorflow') {
       const why = passedOver.map((p) => `${p.name} ${p.why}`).join('; ');

@@ -1,7 +1,7 @@
 // Gradient parity of the wasm kernels against tfjs' cpu backend (the reference implementation),
 // through tf.grads exactly as training uses them, over the combinations the layers allow.
 import { initBackend, tf } from '../src';
-import { data, onBackend, relError, type Data } from './parity-helpers';
+import { convCases as cases, data, onBackend, pads, relError, strides, type Data, type Pad } from './parity-helpers';
 
 // float32 sums of at most 5*5*4*3*9*9 products of values in [-1, 1]: the two backends sum in
 // different orders, so differences of a few ulps of the largest partial sums are expected.
@@ -10,18 +10,6 @@ const TOLERANCE = 2e-5;
 beforeAll(async () => {
   await initBackend('wasm');
 });
-
-type Pad = 'same' | 'valid';
-const sizes = [1, 3, 5];
-const strides = [1, 2];
-const pads: Pad[] = ['same', 'valid'];
-
-interface Case { k: number; s: number; pad: Pad; batch: number; h: number; w: number }
-const cases: Case[] = [];
-for (const k of sizes) for (const s of strides) for (const pad of pads) {
-  // odd, unequal spatial sizes; batch alternates between 1 and 3
-  cases.push({ k, s, pad, batch: (k + s) % 2 === 0 ? 1 : 3, h: 9, w: 7 });
-}
 
 async function compare(inputs: Data[], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<number[]> {
   const cpu = await onBackend('cpu', inputs, fn);

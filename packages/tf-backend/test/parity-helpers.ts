@@ -1,4 +1,4 @@
-// Helpers for comparing the wasm kernels with the cpu backend in one process: inputs are plain
+// Helpers for comparing the wasm and WebGPU kernels with the cpu backend in one process: inputs are plain
 // arrays from a seeded generator, so both backends see identical numbers.
 import { tf } from '../src';
 
@@ -28,7 +28,8 @@ export async function onBackend(
   const xs = inputs.map((d) => tf.tensor(d.values, d.shape));
   const out = tf.tidy(() => fn(...xs));
   const list = Array.isArray(out) ? out : [out];
-  const arrays = list.map((t) => t.dataSync() as Float32Array);
+  // asynchronous reads: dataSync throws on WebGPU in Node
+  const arrays = await Promise.all(list.map(async (t) => (await t.data()) as Float32Array));
   tf.dispose([...xs, ...list]);
   return arrays;
 }
@@ -44,3 +45,12 @@ export function relError(a: Float32Array, b: Float32Array): number {
   }
   return diff / (1 + mag);
 }
+
+export type Pad = 'same' | 'valid';
+export const strides = [1, 2];
+export const pads: Pad[] = ['same', 'valid'];
+
+export interface ConvCase { k: number; s: number; pad: Pad; batch: number; h: number; w: number }
+/** Kernel sizes 1, 3, 5 x strides 1, 2 x both paddings, on odd, unequal spatial sizes; batch 1 or 3. */
+export const convCases: ConvCase[] = [1, 3, 5].flatMap((k) => strides.flatMap((s) => pads.map((pad) => (
+  { k, s, pad, batch: (k + s) % 2 === 0 ? 1 : 3, h: 9, w: 7 }))));

@@ -70,7 +70,7 @@ export async function fit(opts: FitOptions): Promise<EpochResult[]> {
       let out: number | number[];
       try {
         if (opts.microBatch && opts.microBatch < n) {
-          const step = trainStep(opts.model, opts.model.optimizer, xs, ys, { microBatch: opts.microBatch });
+          const step = await trainStep(opts.model, opts.model.optimizer, xs, ys, { microBatch: opts.microBatch });
           out = [step.loss, step.accuracy];
         } else {
           out = await opts.model.trainOnBatch(xs, ys);
