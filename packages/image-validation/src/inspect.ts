@@ -128,7 +128,7 @@ function addJpegFacts(l: Loaded, walk: boolean): ReturnType<typeof parseJpeg> | 
 }
 
 /** Reads the header of any image format into the facts; returns the damage it found, if any. */
-async function readHeader(file: string, l: Loaded, walk: boolean): Promise<{ damage?: string; warning?: string }> {
+async function readHeader(file: string, l: Loaded, walk: boolean): Promise<{ damage?: string; warning?: string; unsupported?: string }> {
   const f = l.facts.format;
   if (f === 'jpeg') {
     const j = addJpegFacts(l, walk)!;
@@ -155,7 +155,7 @@ async function readHeader(file: string, l: Loaded, walk: boolean): Promise<{ dam
   l.facts.height = h.height;
   if (h.channels !== undefined) l.facts.channels = h.channels;
   if (h.space !== undefined) l.facts.space = h.space;
-  return h.damage ? { damage: h.damage } : {};
+  return { ...(h.damage !== undefined && { damage: h.damage }), ...(h.unsupported !== undefined && { unsupported: h.unsupported }) };
 }
 
 function tooLarge(l: Loaded, maxPixels: number): string | undefined {
@@ -211,6 +211,8 @@ async function fullPolicy(file: string, l: Loaded, maxPixels: number, strict: bo
   const first = await readHeader(file, l, false);
   const big = tooLarge(l, maxPixels);
   if (big) return verdict(file, 'too-large', big, l.facts);
+  // A variant of the format we choose not to decode (some BMPs): say which and why.
+  if (first.unsupported) return verdict(file, 'unsupported', `${name} image: ${first.unsupported}`, l.facts);
   let header = first;
   let walkCovers = false;
   if (f === 'jpeg' && l.whole) {
@@ -231,6 +233,7 @@ async function fullPolicy(file: string, l: Loaded, maxPixels: number, strict: bo
   if (needPixels) {
     const decoded = await decodeAll(l.whole ? l.data : file, f, maxPixels);
     if (!decoded.ok && decoded.level === 'error') return verdict(file, 'damaged', `${name} does not decode: ${decoded.message}`, l.facts);
+    if (!decoded.ok && decoded.level === 'unsupported') return verdict(file, 'unsupported', `${name} image: ${decoded.message}`, l.facts);
     if (decoded.ok) {
       l.facts.width = decoded.width;
       l.facts.height = decoded.height;
