@@ -4,6 +4,7 @@ import { ValidationError } from './errors';
 import { bmpHeader, gifHeader, pngHeader, webpHeader, type HeaderInfo } from './headers';
 import { parseJpeg } from './jpeg-markers';
 import { DECODABLE, decodeAll, sharpHeader } from './decode';
+import { pngDataWarning } from './png-data';
 import { formatOfExtension, IMAGE_FORMATS, imghdrWhat, sniffFormat, TF_FORMATS } from './magic';
 import { DEFAULT_MAX_PIXELS, type Category, type Facts, type InspectOptions, type Policy, type Verdict } from './types';
 
@@ -223,6 +224,11 @@ async function fullPolicy(file: string, l: Loaded, maxPixels: number, strict: bo
     walkCovers = j.walkCovers;
   } else if (f === 'png') {
     header = await readHeader(file, l, true);
+    // Leftover IDAT data and broken APNG frames: decoders read these, with a complaint.
+    if (!header.damage && l.whole) {
+      const w = await pngDataWarning(l.data);
+      if (w) header.warning ??= w;
+    }
   }
   let warning = header.warning;
   if (!DECODABLE.has(f)) {
