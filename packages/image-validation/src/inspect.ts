@@ -25,6 +25,8 @@ interface Loaded {
   /** The whole file when small enough, else its first WHOLE_FILE_LIMIT bytes. */
   data: Buffer;
   whole: boolean;
+  /** A note for the verdict (truncated Exif metadata). */
+  note?: string;
 }
 
 const verdict = (p: string, category: Category, reason: string, facts: Facts, flagged = category !== 'ok'): Verdict => ({
@@ -61,6 +63,12 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
   } catch (e) {
     return verdict(file, 'damaged', `cannot be read: ${(e as Error).message}`, { format: 'unknown', bytes: st.size });
   }
+  const v = await byPolicy(file, loaded, policy, maxPixels, opts.pixels ?? false);
+  if (loaded.note && v.category !== 'not-an-image') v.note = loaded.note;
+  return v;
+}
+
+function byPolicy(file: string, loaded: Loaded, policy: Policy, maxPixels: number, pixels: boolean): Promise<Verdict> | Verdict {
   switch (policy) {
     case 'jfif':
       return jfifPolicy(file, loaded);
@@ -71,7 +79,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
     case 'decode':
       return fullPolicy(file, loaded, maxPixels, false, true);
     case 'strict':
-      return fullPolicy(file, loaded, maxPixels, true, opts.pixels ?? false);
+      return fullPolicy(file, loaded, maxPixels, true, pixels);
     default:
       throw new ValidationError('usage', `unknown policy "${String(policy)}"; use strict, jfif, verify, sniff or decode`);
   }
@@ -120,6 +128,7 @@ function addJpegFacts(l: Loaded, walk: boolean): ReturnType<typeof parseJpeg> | 
   const j = parseJpeg(l.data, walk && l.whole);
   l.facts.jfif = j.jfif;
   l.facts.exif = j.exif;
+  if (j.exifTruncated) l.note = `Exif metadata is truncated (${j.exifTruncated}); the image data is complete, so it trains as it is`;
   if (j.width !== undefined) l.facts.width = j.width;
   if (j.height !== undefined) l.facts.height = j.height;
   if (j.components !== undefined) l.facts.channels = j.components;
