@@ -5,7 +5,8 @@
  * Written here because bmp-ts reads OS/2 headers as Windows ones, lacks 2-bit pixels and does not
  * check palette indices.
  */
-import { BmpError, readBmpHeader, type BmpHeader } from './bmp-header';
+import { readBmpHeader, type BmpHeader } from './bmp-header';
+import { ValidationError } from './errors';
 
 export interface BmpImage {
   width: number;
@@ -59,19 +60,19 @@ function channelValue(c: Channel, px: number): number {
   return c.lut ? c.lut[v & ((1 << c.bits) - 1)]! : v >>> (c.bits - 8);
 }
 
-/** Decodes a BMP. Throws BmpError ('damaged' or 'unsupported') when it cannot. */
+/** Decodes a BMP. Throws ValidationError (code 'damaged' or 'unsupported') when it cannot. */
 export function decodeBmp(data: Uint8Array, opts: BmpDecodeOptions = {}): BmpImage {
   const h = readBmpHeader(data);
   const { width: w, height: ht } = h;
   const maxPixels = opts.maxPixels ?? 0;
-  if (maxPixels > 0 && w * ht > maxPixels) throw new BmpError('damaged', `BMP header claims ${w}x${ht} pixels, over the limit of ${maxPixels}`);
+  if (maxPixels > 0 && w * ht > maxPixels) throw new ValidationError('damaged', `BMP header claims ${w}x${ht} pixels, over the limit of ${maxPixels}`);
   const rle = h.compression === 1 || h.compression === 2;
   const stride = Math.ceil((w * h.bpp) / 32) * 4;
   if (!rle) {
     // The last row's padding may be missing; its pixels may not.
     const need = stride * (ht - 1) + Math.ceil((w * h.bpp) / 8);
     const have = data.length - h.dataOffset;
-    if (have < need) throw new BmpError('damaged', `BMP pixel data is truncated: ${ht} rows need ${need} bytes after offset ${h.dataOffset}, the file has ${have}`);
+    if (have < need) throw new ValidationError('damaged', `BMP pixel data is truncated: ${ht} rows need ${need} bytes after offset ${h.dataOffset}, the file has ${have}`);
   }
   const out = new Uint8Array(w * ht * 3);
   const pal = h.palette;
@@ -127,12 +128,12 @@ export function decodeBmp(data: Uint8Array, opts: BmpDecodeOptions = {}): BmpIma
     }
   }
   // ImageMagick refuses these ("invalid colormap index"): the picture is not what was drawn.
-  if (badIndex >= 0) throw new BmpError('damaged', `BMP pixel uses palette index ${badIndex}, past the end of its ${pal.length}-colour palette`);
+  if (badIndex >= 0) throw new ValidationError('damaged', `BMP pixel uses palette index ${badIndex}, past the end of its ${pal.length}-colour palette`);
   const warnings: string[] = [];
   // ImageMagick refuses a file shorter than its file-size field says ("improper image header")
   // and only warns about a longer one ("length and filesize do not match").
   if (h.fileSizeField > data.length) {
-    throw new BmpError('damaged', `BMP header contradiction: the file-size field says ${h.fileSizeField} bytes, the file has only ${data.length}`);
+    throw new ValidationError('damaged', `BMP header contradiction: the file-size field says ${h.fileSizeField} bytes, the file has only ${data.length}`);
   }
   if (h.fileSizeField !== 0 && h.fileSizeField < data.length) {
     warnings.push(`BMP header contradiction: the file-size field says ${h.fileSizeField} bytes, the file has ${data.length}`);
@@ -159,7 +160,7 @@ function decodeRle(data: Uint8Array, h: BmpHeader, putIndex: (x: number, y: numb
   for (;;) {
     if (p + 2 > data.length) {
       if (r >= ht - 1 && x >= w) return; // every pixel was written; only the end marker is missing
-      throw new BmpError('damaged', `BMP ${rle8 ? 'RLE8' : 'RLE4'} data ends at row ${r + 1} of ${ht}, before its end-of-bitmap marker`);
+      throw new ValidationError('damaged', `BMP ${rle8 ? 'RLE8' : 'RLE4'} data ends at row ${r + 1} of ${ht}, before its end-of-bitmap marker`);
     }
     const n = data[p]!;
     const c = data[p + 1]!;
@@ -172,13 +173,13 @@ function decodeRle(data: Uint8Array, h: BmpHeader, putIndex: (x: number, y: numb
     } else if (c === 1) {
       return;
     } else if (c === 2) {
-      if (p + 2 > data.length) throw new BmpError('damaged', `BMP ${rle8 ? 'RLE8' : 'RLE4'} data ends inside a move`);
+      if (p + 2 > data.length) throw new ValidationError('damaged', `BMP ${rle8 ? 'RLE8' : 'RLE4'} data ends inside a move`);
       x += data[p]!;
       r += data[p + 1]!;
       p += 2;
     } else {
       const bytes = rle8 ? c : Math.ceil(c / 2);
-      if (p + bytes > data.length) throw new BmpError('damaged', `BMP ${rle8 ? 'RLE8' : 'RLE4'} data ends inside a literal run`);
+      if (p + bytes > data.length) throw new ValidationError('damaged', `BMP ${rle8 ? 'RLE8' : 'RLE4'} data ends inside a literal run`);
       for (let i = 0; i < c; i++) put(rle8 ? data[p + i]! : i & 1 ? data[p + (i >> 1)]! & 15 : data[p + (i >> 1)]! >> 4);
       p += bytes + (bytes & 1);
     }

@@ -5,15 +5,7 @@
  * 2.x BITMAPINFOHEADER2 layout, ImageMagick's coders/bmp.c (which checks it refuses are marked so).
  */
 
-/** Why a BMP cannot be read: it breaks the format, or it is a variant we choose not to read. */
-export class BmpError extends Error {
-  constructor(
-    readonly kind: 'damaged' | 'unsupported',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ValidationError } from './errors';
 
 export interface BmpMasks {
   r: number;
@@ -54,11 +46,11 @@ const i32 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8) | (b[at + 
 export const MAX_BMP_HEADER = 1024;
 const BIT_DEPTHS = new Set([1, 2, 4, 8, 16, 24, 32]);
 
-const damaged = (m: string) => new BmpError('damaged', m);
-const unsupported = (m: string) => new BmpError('unsupported', m);
+const damaged = (m: string) => new ValidationError('damaged', m);
+const unsupported = (m: string) => new ValidationError('unsupported', m);
 
 /**
- * Reads and checks a BMP's headers and palette. Throws BmpError: 'damaged' for what breaks the
+ * Reads and checks a BMP's headers and palette. Throws ValidationError: 'damaged' for what breaks the
  * format (truncation, impossible fields, the contradictions ImageMagick refuses), 'unsupported' for
  * variants not read here (embedded JPEG/PNG, OS/2 Huffman and RLE24, CMYK, 64-bit).
  */

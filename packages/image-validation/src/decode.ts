@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { BmpError } from './bmp-header';
+import { ValidationError } from './errors';
 import { decodeBmp } from './bmp-decode';
 
 /** Formats whose every pixel we can decode: libvips (via sharp) for most, bmp-decode.ts for BMP. */
@@ -32,7 +32,9 @@ export async function decodeAll(input: Buffer | string, format: string, maxPixel
       if (img.warnings.length > 0) return { ok: false, level: 'warning', message: img.warnings.join('; ') };
       return { ok: true, width: img.width, height: img.height, channels: img.header.alpha ? 4 : 3 };
     } catch (e) {
-      if (e instanceof BmpError) return { ok: false, level: e.kind === 'unsupported' ? 'unsupported' : 'error', message: e.message };
+      if (e instanceof ValidationError && (e.code === 'damaged' || e.code === 'unsupported')) {
+        return { ok: false, level: e.code === 'unsupported' ? 'unsupported' : 'error', message: e.message };
+      }
       throw e;
     }
   }

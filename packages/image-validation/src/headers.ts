@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { BmpError, readBmpHeader } from './bmp-header';
+import { readBmpHeader } from './bmp-header';
+import { ValidationError } from './errors';
 import { readU32LE } from './magic';
 
 /** Dimensions and colour layout read from a header, without decoding pixels. */
@@ -73,8 +74,8 @@ export function bmpHeader(data: Uint8Array): HeaderInfo | undefined {
     const h = readBmpHeader(data);
     info.channels = h.alpha ? 4 : 3;
   } catch (e) {
-    if (!(e instanceof BmpError)) throw e;
-    if (e.kind === 'unsupported') info.unsupported = e.message;
+    if (!(e instanceof ValidationError)) throw e;
+    if (e.code === 'unsupported') info.unsupported = e.message;
     else info.damage = e.message;
   }
   return info;

@@ -9,7 +9,7 @@ export { defaultCacheDir } from './cache';
 export { ValidationError } from './errors';
 export { decodeBmp } from './bmp-decode';
 export type { BmpImage, BmpDecodeOptions } from './bmp-decode';
-export { BmpError, readBmpHeader } from './bmp-header';
+export { readBmpHeader } from './bmp-header';
 export type { BmpHeader } from './bmp-header';
 export type { ValidationErrorCode } from './errors';
 export { CATEGORIES, POLICIES, DEFAULT_MAX_PIXELS } from './types';

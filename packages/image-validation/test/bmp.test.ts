@@ -1,8 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { decodeBmp } from '../src/bmp-decode';
-import { BmpError } from '../src/bmp-header';
-import { inspect } from '../src';
+import { inspect, ValidationError } from '../src';
 import { paletteOf, writeBmp, type BmpSpec, type Rgb } from './bmp-writer';
 import { tmpDir, write } from './fixtures';
 
@@ -120,9 +119,9 @@ describe('decodeBmp', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(BmpError);
-    expect((err as BmpError).kind).toBe(kind);
-    expect((err as BmpError).message).toMatch(message);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).code).toBe(kind);
+    expect((err as ValidationError).message).toMatch(message);
   };
 
   it('flags palette overruns and header contradictions, each with its reason', () => {
