@@ -206,7 +206,7 @@ async function verifyPolicy(file: string, l: Loaded, maxPixels: number): Promise
  * support checks). Order: not an image, too large (from the header, before decoding), damaged,
  * then for strict: format-mismatch, unsupported; then decoder warnings.
  *
- * Pixels: `decode` always has libvips (or bmp-ts) decode every pixel. `strict` does too, except
+ * Pixels: `decode` always has libvips (or the BMP decoder) decode every pixel. `strict` does too, except
  * for JPEGs the bitstream walk covers completely (baseline, 8-bit, every scan walked: nearly all
  * photos): there every Huffman-coded block has been decoded already, which is where all of
  * libjpeg's errors and warnings arise, and the IDCT and colour conversion that remain cannot
