@@ -26,6 +26,8 @@ export interface EvaluatorConfig {
   /** folder scan interval: catches checkpoints whose event was missed */
   pollMs: number;
   log: (line: string) => void;
+  /** validation categories left out of the data (default: data-pipeline's); the loaders must use the same */
+  exclude?: string[];
 }
 
 /** One line of eval.jsonl: the evaluator's record of what it scored (never scored twice). */
@@ -149,7 +151,10 @@ export class EvaluatorApp {
     if (this.dataset && same(this.dataset)) return this.dataset;
     const c = this.c;
     // The same split as training: seed, validation split and class order from the checkpoint.
-    const index = await indexDirectory(c.dataDir, { seed: meta.seed, validationSplit: meta.validationSplit, subset: 'validation', classNames: meta.classNames, log: c.log });
+    const index = await indexDirectory(c.dataDir, {
+      seed: meta.seed, validationSplit: meta.validationSplit, subset: 'validation', classNames: meta.classNames, log: c.log,
+      ...(c.exclude !== undefined && { exclude: c.exclude }),
+    });
     this.dataset = await openDataset({
       dataDir: c.dataDir, subset: 'validation', imageSize: meta.imageSize, batchSize: c.batchSize, seed: meta.seed,
       validationSplit: meta.validationSplit, labelMode: meta.labelMode as 'binary', classNames: meta.classNames, augment: false, index, log: c.log,

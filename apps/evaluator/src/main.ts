@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
+import { DEFAULT_EXCLUDE, checkExclude } from '@pawpipe/data-pipeline';
 import { DEFAULT_EVENTS_PORT, endpoint } from '@pawpipe/protocol';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
@@ -27,12 +28,14 @@ async function main(): Promise<void> {
     .option('batch-size', { type: 'number', default: 32 })
     .option('follow', { type: 'boolean', default: true, describe: 'wait for new checkpoints until the run ends (--no-follow: score what is there, exit)' })
     .option('poll-ms', { type: 'number', default: 2000, describe: 'folder scan interval' })
+    .option('exclude', { type: 'string', array: true, describe: `validation categories left out, or none; give the loaders the same (default: ${DEFAULT_EXCLUDE.join(' ')})` })
     .example('$0 --run-dir runs/demo', 'follow the demo run')
     .example('$0 --run-dir runs/pets --data-dir PetImages --no-follow', 'score every checkpoint already saved')
     .check((a) => {
       if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 1) throw new Error('--batch-size must be a positive integer');
       if (!Number.isInteger(a['wasm-threads']) || a['wasm-threads'] < 1 || a['wasm-threads'] > MAX_WASM_THREADS) throw new Error(`--wasm-threads must be an integer from 1 to ${MAX_WASM_THREADS}`);
       if (!/^tcp:\/\/.+:\d+$/.test(a.events)) throw new Error('--events must look like tcp://HOST:PORT');
+      if (a.exclude !== undefined) checkExcludeFlag(a.exclude);
       return true;
     })
     .strict()
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
   const app = new EvaluatorApp({
     runDir, dataDir: path.resolve(argv['data-dir']), events: argv.events, backend: argv.backend, wasmThreads: argv['wasm-threads'], batchSize: argv['batch-size'],
     follow: argv.follow, pollMs: argv['poll-ms'], log,
+    ...(argv.exclude !== undefined && { exclude: argv.exclude }),
   });
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
@@ -71,6 +75,15 @@ async function main(): Promise<void> {
   if (app.trainerFailed) {
     log('the trainer reported a failed run');
     process.exitCode = 1;
+  }
+}
+
+/** --exclude's categories, or one line naming the flag. */
+function checkExcludeFlag(v: string[]): void {
+  try {
+    checkExclude(v);
+  } catch (e) {
+    throw new Error(`--exclude: ${(e as Error).message.replace(/^`exclude` /, '')}`);
   }
 }
 

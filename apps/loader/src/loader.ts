@@ -26,6 +26,8 @@ export interface LoaderConfig {
   heartbeatMs: number;
   /** a folder for decoded, resized images shared by the loaders of one machine (undefined: memory only) */
   cacheDir?: string;
+  /** validation categories left out of training (default: data-pipeline's); the evaluator must use the same */
+  exclude?: string[];
   log: (line: string) => void;
 }
 
@@ -54,6 +56,7 @@ export class Loader {
     if (c.ensureDemo) await ensureDemoData({ outDir: c.dataDir });
     const index = await indexDirectory(c.dataDir, {
       seed: c.seed, validationSplit: c.validationSplit, subset: 'training', log: c.log,
+      ...(c.exclude !== undefined && { exclude: c.exclude }),
     });
     const labelMode = index.classNames.length === 2 ? 'binary' : 'categorical';
     const ds = await openDataset({

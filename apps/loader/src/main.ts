@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
+import { DEFAULT_EXCLUDE, checkExclude } from '@pawpipe/data-pipeline';
 import { DEFAULT_DATA_PORT, DEFAULT_HEARTBEAT_MS, ProtocolError, endpoint } from '@pawpipe/protocol';
 import { Loader, defaultLoaderId } from './loader';
 import type { AugmentPlacement } from './loader';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     .option('window', { type: 'number', default: 4, describe: 'prefetch window: most batches outstanding (credit)' })
     .option('concurrency', { type: 'number', default: 2, describe: 'batches prepared at once' })
     .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS })
+    .option('exclude', { type: 'string', array: true, describe: `validation categories left out of training, or none; give the evaluator the same (default: ${DEFAULT_EXCLUDE.join(' ')})` })
     .option('cache-dir', { type: 'string', describe: 'folder for decoded, resized images, shared by the loaders of this machine (default: memory only)' })
     .example('$0 --ensure-demo --image-size 48', 'serve the demo data at 48x48 to a trainer on this machine')
     .example('$0 --data-dir PetImages --image-size 180 --trainer tcp://10.0.0.5:5555', 'the Kaggle folder, to a trainer elsewhere')
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
       if (!Number.isInteger(a.concurrency) || a.concurrency < 1) throw new Error('--concurrency must be a positive integer');
       if (!(a['validation-split'] > 0 && a['validation-split'] < 1)) throw new Error('--validation-split must be in (0, 1)');
       if (!/^tcp:\/\/.+:\d+$/.test(a.trainer)) throw new Error('--trainer must look like tcp://HOST:PORT');
+      if (a.exclude !== undefined) checkExcludeFlag(a.exclude);
       return true;
     })
     .strict()
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
     flip: argv.flip, rotation: argv.rotation, trainer: argv.trainer, loaderId: argv['loader-id'], window: argv.window,
     concurrency: argv.concurrency, heartbeatMs: argv['heartbeat-ms'], log,
     ...(argv['cache-dir'] !== undefined && { cacheDir: path.resolve(argv['cache-dir']) }),
+    ...(argv.exclude !== undefined && { exclude: argv.exclude }),
   });
   let stopping = false;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
@@ -75,6 +79,15 @@ async function main(): Promise<void> {
   const s = loader.stats();
   log(`trainer says: ${reason}; produced ${s.produced} batches. Bye.`);
   await loader.stop('done');
+}
+
+/** --exclude's categories, or one line naming the flag. */
+function checkExcludeFlag(v: string[]): void {
+  try {
+    checkExclude(v);
+  } catch (e) {
+    throw new Error(`--exclude: ${(e as Error).message.replace(/^`exclude` /, '')}`);
+  }
 }
 
 function report(e: unknown): void {

@@ -45,6 +45,8 @@ export interface DatasetOptions {
   /** Decoded-image cache; false turns it off. */
   cache?: CacheOptions | false;
   validate?: boolean | Policy;
+  /** Categories left out of training (default: not-an-image, too-large, damaged, unsupported). */
+  exclude?: readonly string[];
   reportPath?: string;
   log?: ((line: string) => void) | false;
   /** Images decoded at once (default: the libuv thread pool size, UV_THREADPOOL_SIZE or 4). */
@@ -131,6 +133,7 @@ export async function openDataset(opts: DatasetOptions): Promise<ImageDataset> {
       ...(opts.subset !== undefined && { subset: opts.subset }),
       ...(opts.shuffle !== undefined && { shuffle: opts.shuffle }),
       ...(opts.validate !== undefined && { validate: opts.validate }),
+      ...(opts.exclude !== undefined && { exclude: opts.exclude }),
       ...(opts.reportPath !== undefined && { reportPath: opts.reportPath }),
       ...(opts.log !== undefined && { log: opts.log }),
       ...(opts.validator !== undefined && { validator: opts.validator }),
@@ -178,6 +181,7 @@ export async function openSplit(
     subset: 'both',
     ...(opts.shuffle !== undefined && { shuffle: opts.shuffle }),
     ...(opts.validate !== undefined && { validate: opts.validate }),
+    ...(opts.exclude !== undefined && { exclude: opts.exclude }),
     ...(opts.reportPath !== undefined && { reportPath: opts.reportPath }),
     ...(opts.log !== undefined && { log: opts.log }),
     ...(opts.validator !== undefined && { validator: opts.validator }),

@@ -2,11 +2,11 @@
  * File to interleaved RGB uint8, the way Keras' `tf.image.decode_image(channels=3,
  * expand_animations=False)` sees it: greyscale spread to 3 channels, alpha dropped (not
  * composited), CMYK converted, first GIF frame, no EXIF rotation. sharp (libvips) decodes
- * everything except BMP, which libvips lacks: bmp-ts decodes that.
+ * everything except BMP, which libvips lacks: image-validation's BMP decoder reads that (every
+ * variant ImageMagick reads: OS/2 headers, 1 to 32 bits, RLE, bitfields).
  */
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
-import { decode as decodeBmp } from 'bmp-ts';
 import type { RawImage } from './resize';
 
 /**
@@ -37,15 +37,9 @@ async function sharpToRgb(input: string | Buffer): Promise<RawImage> {
 }
 
 function bmpToRgb(buf: Buffer): RawImage {
-  // toRGBA gives R, G, B, A per pixel; alpha is dropped as decode_bmp(channels=3) does.
-  const bmp = decodeBmp(buf, { toRGBA: true });
-  const n = bmp.width * bmp.height;
-  const out = new Uint8Array(n * 3);
-  const src = bmp.data;
-  for (let i = 0, j = 0; i < n; i++, j += 4) {
-    out[i * 3] = src[j]!;
-    out[i * 3 + 1] = src[j + 1]!;
-    out[i * 3 + 2] = src[j + 2]!;
-  }
-  return { data: out, width: bmp.width, height: bmp.height, channels: 3 };
+  // Required lazily, like the validator: most folders hold no BMP. Alpha is dropped, as
+  // decode_bmp(channels=3) does.
+  const { decodeBmp } = require('@pawpipe/image-validation') as typeof import('@pawpipe/image-validation');
+  const bmp = decodeBmp(buf);
+  return { data: bmp.data, width: bmp.width, height: bmp.height, channels: 3 };
 }

@@ -1,6 +1,7 @@
 /**
  * Keras `image_dataset_from_directory`'s indexing and split (dataset_utils.index_directory and
- * get_training_or_validation_split), plus leaving out the files image-validation flags.
+ * get_training_or_validation_split), plus leaving out the files image-validation finds cannot be
+ * trained on (see exclusion.ts).
  */
 import { randomInt, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -11,6 +12,7 @@ import { MT19937 } from './mt19937';
 import { checkValidationSplitArg, type Subset } from './options';
 import { ALLOWLIST_FORMATS, listClassDirectories, walkClassFiles } from './walk';
 import { scanWithImageValidation, type Policy, type Validator } from './validator';
+import { checkExclude, countByCategory, DEFAULT_EXCLUDE, dispositionOf } from './exclusion';
 
 export interface Entry {
   /** Relative to the data folder, '/' separators (Keras' `file_paths` without the folder). */
@@ -32,9 +34,14 @@ export interface IndexOptions {
   subset?: Subset;
   /** Keras default true. Without a seed, one is drawn at random (and returned). */
   shuffle?: boolean;
-  /** Leave out files image-validation flags: true = 'strict' policy (default), a policy, or false. */
+  /** Validate with image-validation: true = 'strict' policy (default), a policy, or false. */
   validate?: boolean | Policy;
-  /** Where to write the JSON list of left-out files (default: under the pawpipe cache folder). */
+  /**
+   * Categories left out of training (default DEFAULT_EXCLUDE: not-an-image, too-large, damaged,
+   * unsupported); the other flagged files are kept and listed as kept with a warning.
+   */
+  exclude?: readonly string[];
+  /** Where to write the JSON list of left-out and kept-with-warning files (default: under the pawpipe cache folder). */
   reportPath?: string;
   /** Keras' messages go here; default stdout (Keras `verbose=True`); false for silence. */
   log?: ((line: string) => void) | false;
@@ -50,9 +57,13 @@ export interface IndexResult {
   /** Empty without a validationSplit. */
   validation: Entry[];
   excluded: ExcludedFile[];
+  /** Flagged files that are used anyway (format-mismatch that decodes, decodes-with-warnings...). */
+  keptWithWarning: ExcludedFile[];
+  /** The categories left out. */
+  exclude: string[];
   /** The shuffle seed used (drawn when shuffling without one), undefined when not shuffled. */
   seed: number | undefined;
-  /** Files found after leaving out flagged ones (Keras' "Found N files"). */
+  /** Files used, after leaving out what cannot be trained on (Keras' "Found N files"). */
   found: number;
   reportPath: string | undefined;
 }
@@ -106,18 +117,27 @@ export async function indexDirectory(dir: string, opts: IndexOptions = {}): Prom
   });
 
   let excluded: ExcludedFile[] = [];
+  let keptWithWarning: ExcludedFile[] = [];
   let reportPath: string | undefined;
+  const exclude = checkExclude(opts.exclude ?? DEFAULT_EXCLUDE);
   const policy: Policy | undefined = opts.validate === false ? undefined : opts.validate === true || opts.validate === undefined ? 'strict' : opts.validate;
   if (policy !== undefined && entries.length > 0) {
     const verdicts = await (opts.validator ?? scanWithImageValidation)(root, entries.map((e) => e.path), policy);
-    const flagged = new Map<string, ExcludedFile>();
-    for (const v of verdicts) if (v.flagged) flagged.set(v.path, { path: v.path, category: v.category, reason: v.reason });
-    excluded = entries.filter((e) => flagged.has(e.path)).map((e) => flagged.get(e.path)!);
-    if (excluded.length > 0) {
-      entries = entries.filter((e) => !flagged.has(e.path));
+    const excludeSet = new Set(exclude);
+    const leaveOut = new Map<string, ExcludedFile>();
+    const warned = new Map<string, ExcludedFile>();
+    for (const v of verdicts) {
+      const d = dispositionOf(v, excludeSet);
+      if (d === 'leave-out') leaveOut.set(v.path, { path: v.path, category: v.category, reason: v.reason });
+      else if (d === 'keep-with-warning') warned.set(v.path, { path: v.path, category: v.category, reason: v.reason });
+    }
+    excluded = entries.filter((e) => leaveOut.has(e.path)).map((e) => leaveOut.get(e.path)!);
+    keptWithWarning = entries.filter((e) => warned.has(e.path)).map((e) => warned.get(e.path)!);
+    if (excluded.length > 0) entries = entries.filter((e) => !leaveOut.has(e.path));
+    if (excluded.length > 0 || keptWithWarning.length > 0) {
       reportPath = opts.reportPath ?? defaultReportPath(root);
-      await writeReport(reportPath, root, policy, excluded);
-      log(`Left out ${excluded.length} file${excluded.length === 1 ? '' : 's'} that image validation flagged (policy ${policy}); report: ${reportPath}`);
+      await writeReport(reportPath, root, policy, exclude, excluded, keptWithWarning);
+      log(`${leftOutLine(excluded, keptWithWarning)} (policy ${policy}); report: ${reportPath}`);
     }
   }
 
@@ -161,7 +181,7 @@ export async function indexDirectory(dir: string, opts: IndexOptions = {}): Prom
     if (opts.subset === 'training' || opts.subset === 'both') log(`Using ${training.length} files for training.`);
     if (opts.subset === 'validation' || opts.subset === 'both') log(`Using ${validation.length} files for validation.`);
   }
-  return { root, classNames, training, validation, excluded, seed: shuffle ? seed : undefined, found: entries.length, reportPath };
+  return { root, classNames, training, validation, excluded, keptWithWarning, exclude, seed: shuffle ? seed : undefined, found: entries.length, reportPath };
 }
 
 function defaultReportPath(root: string): string {
@@ -169,9 +189,16 @@ function defaultReportPath(root: string): string {
   return path.join(pawpipeCacheDir(), 'reports', `${path.basename(root)}-${key}.excluded.json`);
 }
 
-async function writeReport(file: string, root: string, policy: Policy, excluded: ExcludedFile[]): Promise<void> {
+/** "Left out 6 files (not-an-image 3, damaged 3); kept 37 with a warning (format-mismatch 37)". */
+function leftOutLine(excluded: ExcludedFile[], kept: ExcludedFile[]): string {
+  const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+  const out = `Left out ${files(excluded.length)}${excluded.length > 0 ? ` (${countByCategory(excluded)})` : ''}`;
+  return `${out}; kept ${kept.length} with a warning${kept.length > 0 ? ` (${countByCategory(kept)})` : ''}`;
+}
+
+async function writeReport(file: string, root: string, policy: Policy, exclude: string[], excluded: ExcludedFile[], keptWithWarning: ExcludedFile[]): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, `${JSON.stringify({ root, policy, excluded }, null, 2)}\n`);
+  await fs.writeFile(tmp, `${JSON.stringify({ root, policy, exclude, excluded, keptWithWarning }, null, 2)}\n`);
   await fs.rename(tmp, file);
 }

@@ -12,6 +12,8 @@ export interface FileVerdict {
   flagged: boolean;
   category: string;
   reason: string;
+  /** The content's format by magic bytes (jpeg, png, webp...), when known. */
+  format?: string;
 }
 
 /** Verdicts for `files` (relative to `root`); files it gives no verdict for are kept. */
@@ -26,12 +28,12 @@ export const scanWithImageValidation: Validator = async (root, files, policy) =>
   // Required lazily: indexing with validate: false never loads image-validation.
   const iv = require('@pawpipe/image-validation') as typeof import('@pawpipe/image-validation');
   const report = await iv.scan(root, { policy, cache: true });
-  const out: FileVerdict[] = report.entries.map((e) => ({ path: e.path, flagged: e.flagged, category: e.category, reason: e.reason }));
+  const out: FileVerdict[] = report.entries.map((e) => ({ path: e.path, flagged: e.flagged, category: e.category, reason: e.reason, format: e.facts.format }));
   const seen = new Set(out.map((v) => v.path));
   for (const f of files) {
     if (seen.has(f)) continue;
     const v = await iv.inspect(path.join(root, ...f.split('/')), { policy });
-    out.push({ path: f, flagged: v.flagged, category: v.category, reason: v.reason });
+    out.push({ path: f, flagged: v.flagged, category: v.category, reason: v.reason, format: v.facts.format });
   }
   return out;
 };

@@ -195,7 +195,7 @@ describe('decoding', () => {
       const r = await indexDirectory(dir, { seed: 1, log: (l) => lines.push(l) });
       expect(r.excluded.map((e) => e.path).sort()).toEqual(['Cat/text.jpg', 'Dog/cut.jpg']);
       expect(r.training).toHaveLength(6);
-      expect(lines[0]).toMatch(/^Left out 2 files that image validation flagged \(policy strict\); report: /);
+      expect(lines[0]).toMatch(/^Left out 2 files \(not-an-image 1, damaged 1\); kept 0 with a warning \(policy strict\); report: /);
       expect(r.reportPath!.startsWith(cacheDir)).toBe(true);
     } finally {
       if (old === undefined) delete process.env['PAWPIPE_CACHE_DIR'];

@@ -28,15 +28,19 @@ afterAll(async () => {
 const indexed = (p: PlantedFile) => hasAllowedExtension(p.path); // what Keras would list at all
 
 describe('the demo folder', () => {
-  it('loses exactly the files the strict policy flags, before the split', async () => {
+  it('loses exactly the planted files that cannot be trained on, before the split, and keeps the rest', async () => {
     const lines: string[] = [];
     const r = await indexDirectory(path.join(dir, 'pets'), { seed: 1337, validationSplit: 0.2, subset: 'both', log: (l) => lines.push(l) });
-    const expected = planted.filter((p) => indexed(p) && p.flaggedBy['strict']).map((p) => p.path).sort();
+    const expected = planted.filter((p) => indexed(p) && p.training === 'left-out').map((p) => p.path).sort();
+    const warned = planted.filter((p) => indexed(p) && p.training === 'kept-with-warning').map((p) => p.path).sort();
     expect(expected.length).toBeGreaterThan(5);
+    expect(warned.length).toBeGreaterThan(3);
     expect(r.excluded.map((e) => e.path).sort()).toEqual(expected);
+    expect(r.keptWithWarning.map((e) => e.path).sort()).toEqual(warned);
     const kept = [...r.training, ...r.validation].map((e) => e.path);
     for (const p of expected) expect(kept).not.toContain(p);
-    expect(lines[0]).toMatch(new RegExp(`^Left out ${expected.length} files that image validation flagged`));
+    for (const p of warned) expect(kept).toContain(p);
+    expect(lines[0]).toMatch(new RegExp(`^Left out ${expected.length} files \\(.*\\); kept ${warned.length} with a warning \\(`));
     expect(lines[1]).toBe(`Found ${kept.length} files belonging to 2 classes.`);
   });
 
@@ -67,7 +71,7 @@ describe('the demo folder', () => {
       n += b.shape[0];
     }
     // TF cannot decode these either; the rest (PNG or BMP under .jpg, extra bytes) decode.
-    const undecodable = planted.filter((p) => indexed(p) && ['damaged', 'not-an-image', 'too-large'].includes(p.expected)).map((p) => p.path);
+    const undecodable = planted.filter((p) => indexed(p) && p.decodes === false).map((p) => p.path);
     expect(skipped.sort()).toEqual(undecodable.sort());
     expect(n + skipped.length).toBe(ds.size);
   });

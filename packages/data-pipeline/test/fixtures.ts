@@ -79,3 +79,21 @@ export async function makeImageFolder(root: string, classes: string[], perClass:
     }
   }
 }
+
+/** An OS/2 1.x bitmap (12-byte BITMAPCOREHEADER, 16-bit sizes), 24-bit, bottom-up, one colour. */
+export function bmpOs2(w: number, h: number, colour: [number, number, number]): Buffer {
+  const rowBytes = Math.ceil((w * 3) / 4) * 4;
+  const b = Buffer.alloc(26 + rowBytes * h);
+  b.write('BM', 0, 'ascii');
+  b.writeUInt32LE(b.length, 2);
+  b.writeUInt32LE(26, 10);
+  b.writeUInt32LE(12, 14);
+  b.writeUInt16LE(w, 18);
+  b.writeUInt16LE(h, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt16LE(24, 24);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) b.set([colour[2], colour[1], colour[0]], 26 + y * rowBytes + x * 3);
+  }
+  return b;
+}

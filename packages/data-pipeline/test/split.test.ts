@@ -89,7 +89,7 @@ describe('leaving out flagged files', () => {
     expect(r.training.map((e) => e.path)).toEqual(SORTED.filter((p) => !flagged.has(p)));
     expect(r.excluded.map((e) => e.path).sort()).toEqual([...flagged].sort());
     expect(r.found).toBe(23);
-    expect(lines[0]).toBe(`Left out 2 files that image validation flagged (policy strict); report: ${reportPath}`);
+    expect(lines[0]).toBe(`Left out 2 files (damaged 2); kept 0 with a warning (policy strict); report: ${reportPath}`);
     expect(lines[1]).toBe('Found 23 files belonging to 3 classes.');
     const report = JSON.parse(await fs.readFile(reportPath, 'utf8'));
     expect(report.excluded).toHaveLength(2);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULTS, generateDemoData, readDemoManifest, type DemoOptions } from './generate';
+import { DEFAULTS, generateDemoData, MANIFEST_VERSION, readDemoManifest, type DemoOptions } from './generate';
 
 /** The monorepo root: the nearest folder above `from` holding pnpm-workspace.yaml. */
 function repoRoot(from: string): string | undefined {
@@ -19,7 +19,8 @@ export function defaultDemoDir(): string {
 
 /**
  * Returns a demo folder with the requested settings (defaults: Cat/Dog, 1,000 each, seed 1337,
- * planted files), generating it only when it is missing or was made with other settings.
+ * planted files), generating it only when it is missing or was made with other settings or
+ * planting rules.
  */
 export async function ensureDemoData(opts: Partial<DemoOptions> = {}): Promise<string> {
   const outDir = path.resolve(opts.outDir ?? defaultDemoDir());
@@ -32,6 +33,7 @@ export async function ensureDemoData(opts: Partial<DemoOptions> = {}): Promise<s
   const have = await readDemoManifest(outDir);
   if (
     have &&
+    have.version === MANIFEST_VERSION &&
     have.seed === want.seed &&
     have.perClass === want.perClass &&
     have.plantBroken === want.plantBroken &&

@@ -22,9 +22,17 @@ async function main(): Promise<number> {
     if (e.flagged && want === undefined) problems.push(`${e.path}: flagged as ${e.category} (${e.reason}) but not planted`);
     else if (want !== undefined && e.category !== want) problems.push(`${e.path}: expected ${want}, got ${e.category} (${e.reason})`);
   }
+  for (const p of manifest.planted) {
+    const e = report.entries.find((x) => x.path === p.path);
+    if (e && p.note !== (e.note !== undefined)) problems.push(`${p.path}: expected ${p.note ? 'a note' : 'no note'}, got ${e.note ?? 'none'}`);
+  }
   const seen = new Set(report.entries.map((e) => e.path));
   for (const p of expected.keys()) if (!seen.has(p)) problems.push(`${p}: planted but not examined`);
   for (const p of problems) process.stderr.write(`demo: ${p}\n`);
+  const training = (t: string) => manifest.planted.filter((p) => p.training === t).length;
+  process.stdout.write(
+    `demo: training leaves out ${training('left-out')} planted files, keeps ${training('kept-with-warning')} with a warning and uses ${training('used')} as they are\n`,
+  );
   process.stdout.write(problems.length === 0
     ? `demo: OK, validate-images flagged exactly the ${expected.size} planted files, each with its expected category\n`
     : `demo: FAILED, ${problems.length} mismatches against the planted manifest\n`);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DemoDataError } from './errors';
 import { makePicture } from './picture';
 import { PicturePool } from './picture-pool';
-import { flaggedBy, RECIPES, type PlantedFile } from './planted';
+import { decodes, flaggedBy, RECIPES, type PlantedFile } from './planted';
 import { Rng } from './rng';
 import { SHAPES } from './shapes';
 
@@ -30,10 +30,13 @@ export interface DemoResult {
 
 /** Written inside the demo folder; hidden, so Keras and validate-images skip it. */
 export const MANIFEST_NAME = '.pawpipe-demo.json';
+/** 2: planted files carry training and decodes; OS/2 and palette-overrun BMPs, odd PNGs, truncated Exif. */
+export const MANIFEST_VERSION = 2;
 
 export interface DemoManifest {
   generator: '@pawpipe/demo-data';
-  version: 1;
+  /** MANIFEST_VERSION: a folder made under other planting rules is made again. */
+  version: number;
   seed: number;
   classes: string[];
   perClass: number;
@@ -140,11 +143,15 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoResult> {
     for (const { recipe, rel, index } of plan) {
       const rng = new Rng(o.seed, 0x5eed, index);
       await fsp.writeFile(path.join(staging, ...rel.split('/')), await recipe.make(rng, SHAPES[recipe.cls]!));
-      manifest.push({ path: rel, kind: recipe.kind, expected: recipe.expected, flaggedBy: flaggedBy(recipe), description: recipe.description });
+      manifest.push({
+        path: rel, kind: recipe.kind, expected: recipe.expected, flaggedBy: flaggedBy(recipe), training: recipe.training, decodes: decodes(recipe),
+        note: recipe.note ?? false,
+        description: recipe.description,
+      });
     }
     manifest.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const files = pictures.length + manifest.length;
-    const m: DemoManifest = { generator: '@pawpipe/demo-data', version: 1, seed: o.seed, classes: o.classes, perClass: o.perClass, plantBroken: o.plantBroken, files, planted: manifest };
+    const m: DemoManifest = { generator: '@pawpipe/demo-data', version: MANIFEST_VERSION, seed: o.seed, classes: o.classes, perClass: o.perClass, plantBroken: o.plantBroken, files, planted: manifest };
     await fsp.writeFile(path.join(staging, MANIFEST_NAME), `${JSON.stringify(m, null, 2)}\n`);
     if (!inPlace) {
       await fsp.rmdir(o.outDir).catch(() => undefined); // an empty folder we are about to replace

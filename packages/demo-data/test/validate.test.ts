@@ -24,8 +24,29 @@ test('planted files cover every category', () => {
     new Set(['ok', 'not-an-image', 'damaged', 'decodes-with-warnings', 'format-mismatch', 'unsupported', 'too-large']),
   );
   expect(new Set(planted.map((p) => p.kind))).toEqual(
-    new Set(['empty', 'truncated', 'extraneous-bytes', 'png-as-jpg', 'gif-as-jpg', 'bmp-as-jpg', 'webp-as-jpg', 'exif-only', 'cmyk', 'greyscale', 'gigantic-header', 'random-bytes', 'html', 'tiff', 'thumbs-db']),
+    new Set([
+      'empty', 'truncated', 'extraneous-bytes', 'png-as-jpg', 'gif-as-jpg', 'bmp-as-jpg', 'webp-as-jpg', 'exif-only', 'cmyk', 'greyscale', 'gigantic-header',
+      'random-bytes', 'html', 'bmp-os2', 'bmp-palette-overrun', 'png-extra-idat', 'apng-broken', 'exif-truncated', 'tiff', 'thumbs-db',
+    ]),
   );
+  expect(new Set(planted.map((p) => p.training))).toEqual(new Set(['used', 'kept-with-warning', 'left-out']));
+});
+
+test('the strict verdicts carry a note exactly where the manifest says (truncated Exif)', () => {
+  const r = reports.get('strict')!;
+  const noted = r.entries.filter((e) => e.note !== undefined).map((e) => e.path).sort();
+  expect(noted).toEqual(planted.filter((p) => p.note).map((p) => p.path).sort());
+  expect(noted).toHaveLength(1);
+  expect(r.entries.find((e) => e.path === noted[0])!).toMatchObject({ category: 'ok', flagged: false, note: expect.stringMatching(/^Exif metadata is truncated/) });
+});
+
+test('the new BMP, PNG and APNG cases get their categories with the reasons', () => {
+  const r = reports.get('strict')!;
+  const of = (kind: string) => r.entries.find((e) => e.path === planted.find((p) => p.kind === kind)!.path)!;
+  expect(of('bmp-os2')).toMatchObject({ category: 'ok', reason: expect.stringMatching(/^BMP \d+x\d+ decodes cleanly$/) });
+  expect(of('bmp-palette-overrun').reason).toMatch(/past the end of its 16-colour palette/);
+  expect(of('png-extra-idat').reason).toMatch(/extra compressed data in IDAT/);
+  expect(of('apng-broken').reason).toMatch(/broken APNG frame sequence: frame 1 has a frame control \(fcTL\) but no image data/);
 });
 
 test('strict flags exactly the planted files, each with its expected category', () => {

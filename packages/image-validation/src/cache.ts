@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Verdict } from './types';
 
 /** Bump when a change in the checks would change verdicts: old cache entries then stop matching. */
-const CHECKS_VERSION = 2;
+const CHECKS_VERSION = 3;
 
 interface Entry {
   size: number;

@@ -123,6 +123,10 @@ export async function runValidate(a: ValidateArgs, out: NodeJS.WritableStream = 
     }
     for (const e of selected.slice(0, 20)) say(`  ${e.category.padEnd(21)} ${e.path}: ${e.reason}`);
     if (selected.length > 20) say(`  ... and ${selected.length - 20} more (see --json)`);
+    // Notes on files that are not flagged (truncated Exif metadata): worth knowing, nothing to act on.
+    const noted = report.entries.filter((e) => e.note !== undefined && !e.flagged);
+    for (const e of noted.slice(0, 20)) say(`  ${'note'.padEnd(21)} ${e.path}: ${e.note}`);
+    if (noted.length > 20) say(`  ... and ${noted.length - 20} more notes (see --json)`);
     let failed = 0;
     if (a.quarantine !== undefined && selected.length > 0) {
       const q = await quarantine(report, selected, a.quarantine);

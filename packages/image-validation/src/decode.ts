@@ -1,13 +1,17 @@
 import sharp from 'sharp';
-import { decode as decodeBmp } from 'bmp-ts';
+import { ValidationError } from './errors';
+import { decodeBmp } from './bmp-decode';
 
-/** Formats whose every pixel we can decode: libvips (via sharp) for most, bmp-ts for BMP. */
+/** Formats whose every pixel we can decode: libvips (via sharp) for most, bmp-decode.ts for BMP. */
 export const DECODABLE: ReadonlySet<string> = new Set(['jpeg', 'png', 'gif', 'webp', 'tiff', 'avif', 'heif', 'svg', 'bmp']);
 
 export type DecodeResult =
   | { ok: true; width: number; height: number; channels: number }
-  /** `warning`: decodes when warnings are tolerated; `error`: does not decode at all. */
-  | { ok: false; level: 'warning' | 'error'; message: string };
+  /**
+   * `warning`: decodes when warnings are tolerated; `error`: does not decode at all;
+   * `unsupported`: a variant of the format not decoded here (some BMPs).
+   */
+  | { ok: false; level: 'warning' | 'error' | 'unsupported'; message: string };
 
 /** One line of a libvips/libjpeg error ("VipsJpeg: premature end of JPEG image"). */
 function firstLine(e: unknown): string {
@@ -24,13 +28,14 @@ export async function decodeAll(input: Buffer | string, format: string, maxPixel
   if (format === 'bmp') {
     try {
       const buf = typeof input === 'string' ? await import('node:fs/promises').then((f) => f.readFile(input)) : input;
-      const img = decodeBmp(buf);
-      if (!(img.width > 0) || !(Math.abs(img.height) > 0) || img.data.length < img.width * Math.abs(img.height) * 4) {
-        return { ok: false, level: 'error', message: 'BMP pixel data is shorter than its header says' };
-      }
-      return { ok: true, width: img.width, height: Math.abs(img.height), channels: 3 };
+      const img = decodeBmp(buf, { maxPixels });
+      if (img.warnings.length > 0) return { ok: false, level: 'warning', message: img.warnings.join('; ') };
+      return { ok: true, width: img.width, height: img.height, channels: img.header.alpha ? 4 : 3 };
     } catch (e) {
-      return { ok: false, level: 'error', message: `BMP: ${firstLine(e)}` };
+      if (e instanceof ValidationError && (e.code === 'damaged' || e.code === 'unsupported')) {
+        return { ok: false, level: e.code === 'unsupported' ? 'unsupported' : 'error', message: e.message };
+      }
+      throw e;
     }
   }
   const limitInputPixels = maxPixels > 0 ? maxPixels : false;

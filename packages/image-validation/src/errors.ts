@@ -4,7 +4,9 @@ export type ValidationErrorCode =
   | 'not-a-directory'
   | 'bad-manifest' // a quarantine manifest that cannot be read
   | 'conflict' // a file is in the way of a move
-  | 'io'; // the file system refused something
+  | 'io' // the file system refused something
+  | 'damaged' // a file's bytes break its format (thrown by decodeBmp / readBmpHeader)
+  | 'unsupported'; // a variant of a format not read here (idem)
 
 /** The one error class of this package: `code` says what went wrong, `path` which file or flag. */
 export class ValidationError extends Error {

@@ -1,4 +1,6 @@
 import { crc32 } from 'node:zlib';
+import { readBmpHeader } from './bmp-header';
+import { ValidationError } from './errors';
 import { readU32LE } from './magic';
 
 /** Dimensions and colour layout read from a header, without decoding pixels. */
@@ -9,6 +11,8 @@ export interface HeaderInfo {
   space?: string;
   /** Structural damage found while reading the header (or, for PNG, the chunk list). */
   damage?: string;
+  /** A variant of the format that is not decoded here, and why. */
+  unsupported?: string;
 }
 
 const u32be = (b: Uint8Array, at: number) => ((b[at]! << 24) >>> 0) + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
@@ -49,17 +53,32 @@ export function gifHeader(data: Uint8Array): HeaderInfo | undefined {
   return { width: u16le(data, 6), height: u16le(data, 8), channels: 3, space: 'palette' };
 }
 
-/** BMP: BITMAPCOREHEADER (12 bytes, 16-bit sizes) or BITMAPINFOHEADER and later (signed 32-bit sizes). */
+/**
+ * BMP: the size from BITMAPCOREHEADER (16-bit) or any later header (signed 32-bit), then the whole
+ * header and palette checked by readBmpHeader: what breaks the format is damage, a variant not
+ * read here is `unsupported`.
+ */
 export function bmpHeader(data: Uint8Array): HeaderInfo | undefined {
   if (data.length < 26) return undefined;
   const dib = readU32LE(data, 14);
+  let info: HeaderInfo;
   if (dib === 12) {
     const bpp = u16le(data, 24);
-    return { width: u16le(data, 18), height: u16le(data, 20), channels: 3, space: bpp <= 8 ? 'palette' : 'srgb' };
+    info = { width: u16le(data, 18), height: u16le(data, 20), channels: 3, space: bpp <= 8 ? 'palette' : 'srgb' };
+  } else {
+    if (data.length < 30) return undefined;
+    const bpp = u16le(data, 28);
+    info = { width: Math.abs(i32le(data, 18)), height: Math.abs(i32le(data, 22)), channels: bpp === 32 ? 4 : 3, space: bpp <= 8 ? 'palette' : 'srgb' };
   }
-  if (data.length < 30) return undefined;
-  const bpp = u16le(data, 28);
-  return { width: Math.abs(i32le(data, 18)), height: Math.abs(i32le(data, 22)), channels: bpp === 32 ? 4 : 3, space: bpp <= 8 ? 'palette' : 'srgb' };
+  try {
+    const h = readBmpHeader(data);
+    info.channels = h.alpha ? 4 : 3;
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    if (e.code === 'unsupported') info.unsupported = e.message;
+    else info.damage = e.message;
+  }
+  return info;
 }
 
 /** WebP: simple lossy (VP8 ), lossless (VP8L) or extended (VP8X) layout (RFC 9649). */

@@ -4,6 +4,7 @@ import { ValidationError } from './errors';
 import { bmpHeader, gifHeader, pngHeader, webpHeader, type HeaderInfo } from './headers';
 import { parseJpeg } from './jpeg-markers';
 import { DECODABLE, decodeAll, sharpHeader } from './decode';
+import { pngDataWarning } from './png-data';
 import { formatOfExtension, IMAGE_FORMATS, imghdrWhat, sniffFormat, TF_FORMATS } from './magic';
 import { DEFAULT_MAX_PIXELS, type Category, type Facts, type InspectOptions, type Policy, type Verdict } from './types';
 
@@ -24,6 +25,8 @@ interface Loaded {
   /** The whole file when small enough, else its first WHOLE_FILE_LIMIT bytes. */
   data: Buffer;
   whole: boolean;
+  /** A note for the verdict (truncated Exif metadata). */
+  note?: string;
 }
 
 const verdict = (p: string, category: Category, reason: string, facts: Facts, flagged = category !== 'ok'): Verdict => ({
@@ -60,6 +63,12 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
   } catch (e) {
     return verdict(file, 'damaged', `cannot be read: ${(e as Error).message}`, { format: 'unknown', bytes: st.size });
   }
+  const v = await byPolicy(file, loaded, policy, maxPixels, opts.pixels ?? false);
+  if (loaded.note && v.category !== 'not-an-image') v.note = loaded.note;
+  return v;
+}
+
+function byPolicy(file: string, loaded: Loaded, policy: Policy, maxPixels: number, pixels: boolean): Promise<Verdict> | Verdict {
   switch (policy) {
     case 'jfif':
       return jfifPolicy(file, loaded);
@@ -70,7 +79,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
     case 'decode':
       return fullPolicy(file, loaded, maxPixels, false, true);
     case 'strict':
-      return fullPolicy(file, loaded, maxPixels, true, opts.pixels ?? false);
+      return fullPolicy(file, loaded, maxPixels, true, pixels);
     default:
       throw new ValidationError('usage', `unknown policy "${String(policy)}"; use strict, jfif, verify, sniff or decode`);
   }
@@ -119,6 +128,7 @@ function addJpegFacts(l: Loaded, walk: boolean): ReturnType<typeof parseJpeg> | 
   const j = parseJpeg(l.data, walk && l.whole);
   l.facts.jfif = j.jfif;
   l.facts.exif = j.exif;
+  if (j.exifTruncated) l.note = `Exif metadata is truncated (${j.exifTruncated}); the image data is complete, so it trains as it is`;
   if (j.width !== undefined) l.facts.width = j.width;
   if (j.height !== undefined) l.facts.height = j.height;
   if (j.components !== undefined) l.facts.channels = j.components;
@@ -128,7 +138,7 @@ function addJpegFacts(l: Loaded, walk: boolean): ReturnType<typeof parseJpeg> | 
 }
 
 /** Reads the header of any image format into the facts; returns the damage it found, if any. */
-async function readHeader(file: string, l: Loaded, walk: boolean): Promise<{ damage?: string; warning?: string }> {
+async function readHeader(file: string, l: Loaded, walk: boolean): Promise<{ damage?: string; warning?: string; unsupported?: string }> {
   const f = l.facts.format;
   if (f === 'jpeg') {
     const j = addJpegFacts(l, walk)!;
@@ -155,7 +165,7 @@ async function readHeader(file: string, l: Loaded, walk: boolean): Promise<{ dam
   l.facts.height = h.height;
   if (h.channels !== undefined) l.facts.channels = h.channels;
   if (h.space !== undefined) l.facts.space = h.space;
-  return h.damage ? { damage: h.damage } : {};
+  return { ...(h.damage !== undefined && { damage: h.damage }), ...(h.unsupported !== undefined && { unsupported: h.unsupported }) };
 }
 
 function tooLarge(l: Loaded, maxPixels: number): string | undefined {
@@ -196,7 +206,7 @@ async function verifyPolicy(file: string, l: Loaded, maxPixels: number): Promise
  * support checks). Order: not an image, too large (from the header, before decoding), damaged,
  * then for strict: format-mismatch, unsupported; then decoder warnings.
  *
- * Pixels: `decode` always has libvips (or bmp-ts) decode every pixel. `strict` does too, except
+ * Pixels: `decode` always has libvips (or the BMP decoder) decode every pixel. `strict` does too, except
  * for JPEGs the bitstream walk covers completely (baseline, 8-bit, every scan walked: nearly all
  * photos): there every Huffman-coded block has been decoded already, which is where all of
  * libjpeg's errors and warnings arise, and the IDCT and colour conversion that remain cannot
@@ -211,6 +221,8 @@ async function fullPolicy(file: string, l: Loaded, maxPixels: number, strict: bo
   const first = await readHeader(file, l, false);
   const big = tooLarge(l, maxPixels);
   if (big) return verdict(file, 'too-large', big, l.facts);
+  // A variant of the format we choose not to decode (some BMPs): say which and why.
+  if (first.unsupported) return verdict(file, 'unsupported', `${name} image: ${first.unsupported}`, l.facts);
   let header = first;
   let walkCovers = false;
   if (f === 'jpeg' && l.whole) {
@@ -221,6 +233,11 @@ async function fullPolicy(file: string, l: Loaded, maxPixels: number, strict: bo
     walkCovers = j.walkCovers;
   } else if (f === 'png') {
     header = await readHeader(file, l, true);
+    // Leftover IDAT data and broken APNG frames: decoders read these, with a complaint.
+    if (!header.damage && l.whole) {
+      const w = await pngDataWarning(l.data);
+      if (w) header.warning ??= w;
+    }
   }
   let warning = header.warning;
   if (!DECODABLE.has(f)) {
@@ -231,6 +248,7 @@ async function fullPolicy(file: string, l: Loaded, maxPixels: number, strict: bo
   if (needPixels) {
     const decoded = await decodeAll(l.whole ? l.data : file, f, maxPixels);
     if (!decoded.ok && decoded.level === 'error') return verdict(file, 'damaged', `${name} does not decode: ${decoded.message}`, l.facts);
+    if (!decoded.ok && decoded.level === 'unsupported') return verdict(file, 'unsupported', `${name} image: ${decoded.message}`, l.facts);
     if (decoded.ok) {
       l.facts.width = decoded.width;
       l.facts.height = decoded.height;

@@ -1,3 +1,4 @@
+import { exifTruncation } from './exif';
 import { buildHuffmanTable, nextMarker, walkScan, type HuffmanTable, type ScanComponent } from './jpeg-entropy';
 
 /** What the marker segments of a JPEG say (ITU-T T.81 Annex B; JFIF 1.02; Exif 2.3; Adobe TN 5116). */
@@ -8,6 +9,8 @@ export interface JpegInfo {
   space?: string;
   jfif: boolean;
   exif: boolean;
+  /** Why the Exif block is cut short, when it is (metadata only: the picture is unaffected). */
+  exifTruncated?: string;
   progressive: boolean;
   /** The coded data was walked to its end (baseline Huffman scans only). */
   entropyChecked: boolean;
@@ -81,7 +84,10 @@ export function parseJpeg(data: Uint8Array, walkEntropy: boolean): JpegInfo {
     pos += len;
     const tag = (s: string) => Buffer.from(seg.buffer, seg.byteOffset, Math.min(seg.length, s.length)).toString('latin1') === s;
     if (m === 0xe0 && tag('JFIF\0')) info.jfif = true;
-    else if (m === 0xe1 && tag('Exif\0')) info.exif = true;
+    else if (m === 0xe1 && tag('Exif\0')) {
+      info.exif = true;
+      info.exifTruncated ??= exifTruncation(seg.subarray(6));
+    }
     else if (m === 0xee && tag('Adobe') && seg.length >= 12) adobeTransform = seg[11];
     else if (isSOF(m)) {
       if (seg.length < 6) return { ...info, damage: 'short frame header' };

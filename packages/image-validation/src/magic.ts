@@ -1,3 +1,5 @@
+import { MAX_BMP_HEADER } from './bmp-header';
+
 /** Formats told apart by their first bytes ("magic numbers"), independent of the file name. */
 export type Format =
   | 'jpeg' | 'png' | 'gif' | 'bmp' | 'webp' | 'tiff' | 'avif' | 'heif' | 'ico' | 'psd' | 'svg'
@@ -38,15 +40,18 @@ const startsWith = (b: Uint8Array, sig: readonly number[], at = 0): boolean =>
 const ascii = (b: Uint8Array, from: number, to: number): string =>
   Buffer.from(b.buffer, b.byteOffset + from, Math.max(0, Math.min(to, b.length) - from)).toString('latin1');
 
-/** BMP's DIB header sizes (BITMAPCOREHEADER .. BITMAPV5HEADER): 'BM' alone is too weak a signature. */
-const BMP_DIB_SIZES = new Set([12, 16, 40, 52, 56, 64, 108, 124]);
+/**
+ * 'BM' alone is too weak a signature: the info header size must be one a BMP can have, 12
+ * (OS/2 1.x) or 16 and up (OS/2 2.x headers stop after any field; Windows' are 40 to 124).
+ */
+const isBmpHeaderSize = (n: number) => n === 12 || (n >= 16 && n <= MAX_BMP_HEADER);
 
 export function sniffFormat(head: Uint8Array): Format {
   if (startsWith(head, [0xff, 0xd8, 0xff])) return 'jpeg';
   if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
   const six = ascii(head, 0, 6);
   if (six === 'GIF87a' || six === 'GIF89a') return 'gif';
-  if (six.startsWith('BM') && head.length >= 18 && BMP_DIB_SIZES.has(readU32LE(head, 14))) return 'bmp';
+  if (six.startsWith('BM') && head.length >= 18 && isBmpHeaderSize(readU32LE(head, 14))) return 'bmp';
   if (ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP') return 'webp';
   if (startsWith(head, [0x49, 0x49, 0x2a, 0x00]) || startsWith(head, [0x4d, 0x4d, 0x00, 0x2a])) return 'tiff';
   if (ascii(head, 4, 8) === 'ftyp') {

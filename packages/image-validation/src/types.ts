@@ -55,6 +55,8 @@ export interface Verdict {
   flagged: boolean;
   /** One line, for people. */
   reason: string;
+  /** Something worth knowing that does not affect training (e.g. truncated Exif metadata). */
+  note?: string;
   facts: Facts;
 }
 

@@ -31,7 +31,7 @@ describe('inspect under the strict policy', () => {
     expect(exif).toMatchObject({ category: 'ok', facts: { jfif: false, exif: true } });
   });
 
-  test('PNG, GIF and BMP under their own names are ok (BMP through the bmp-ts decoder)', async () => {
+  test('PNG, GIF and BMP under their own names are ok (BMP through the decoder of src/bmp-decode.ts)', async () => {
     expect((await inspect(await at('a.png', await fx.png()))).category).toBe('ok');
     expect((await inspect(await at('a.gif', await fx.gif()))).category).toBe('ok');
     const b = await inspect(await at('a.bmp', fx.bmp(40, 30)));

@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, EXIT } from './exit-codes';
+import { DEFAULT_EXCLUDE } from '../exclusion';
 
 export interface DataFlags {
   'data-dir': string;
@@ -10,6 +11,7 @@ export interface DataFlags {
   'validation-split': number;
   'class-names'?: string[];
   validate: boolean;
+  exclude?: string[];
   report?: string;
 }
 
@@ -19,7 +21,12 @@ export function dataFlags<T>(y: Argv<T>): Argv<T & DataFlags> {
     .option('seed', { type: 'number', default: 1337, describe: 'Shuffle seed (numpy RandomState, as Keras uses)' })
     .option('validation-split', { type: 'number', default: 0.2, describe: 'Fraction held out for validation (0: no split)' })
     .option('class-names', { type: 'string', array: true, describe: 'Classes in this order (default: sorted subfolders)' })
-    .option('validate', { type: 'boolean', default: true, describe: 'Leave out files image-validation flags (--no-validate to keep all)' })
+    .option('validate', { type: 'boolean', default: true, describe: 'Validate the images and leave out what cannot be trained on (--no-validate to keep all)' })
+    .option('exclude', {
+      type: 'string',
+      array: true,
+      describe: `Validation categories left out of training, or none (default: ${DEFAULT_EXCLUDE.join(' ')}; other flagged files are kept with a warning)`,
+    })
     .option('report', { type: 'string', describe: 'Where to write the JSON list of left-out files' }) as unknown as Argv<T & DataFlags>;
 }
 

@@ -32,6 +32,7 @@ const FLAGS: Record<string, string> = {
   labelMode: '--label-mode',
   interpolation: '--interpolation',
   classNames: '--class-names',
+  exclude: '--exclude',
   'cache.memoryBytes': '--cache-bytes',
 };
 

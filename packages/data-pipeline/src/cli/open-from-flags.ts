@@ -18,6 +18,7 @@ export function openTrainingFromFlags(argv: DataFlags & ImageFlags, extra: { bat
     cropToAspectRatio: argv['crop-to-aspect-ratio'],
     ...(argv['class-names'] && { classNames: argv['class-names'] }),
     validate: argv.validate,
+    ...(argv.exclude !== undefined && { exclude: argv.exclude }),
     ...(argv.report && { reportPath: argv.report }),
     cache: false,
     log: logToStderr,

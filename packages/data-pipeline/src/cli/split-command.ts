@@ -30,6 +30,7 @@ export const splitCommand: CommandModule<object, SplitArgs> = {
       shuffle: argv.shuffle,
       ...(argv['class-names'] && { classNames: argv['class-names'] }),
       validate: argv.validate,
+      ...(argv.exclude !== undefined && { exclude: argv.exclude }),
       ...(argv.report && { reportPath: argv.report }),
       log: argv.json ? logToStderr : (line) => process.stdout.write(`${line}\n`),
     });
