@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MODEL_JSON, loadModelFromDir, readModelArtifacts, saveModelToDir } from '@pawpipe/tf-backend';
 import type { tf } from '@pawpipe/tf-backend';
 import { fsyncDir, fsyncFile, writeFileSynced } from './fsync';
 import { TrainerError } from './errors';
-import { loadOptimizerState, saveOptimizerState } from './optimizer-state';
+import { OPTIMIZER_BIN, OPTIMIZER_JSON, loadOptimizerState, saveOptimizerState } from './optimizer-state';
 import type { OptimizerState } from './optimizer-state';
 
 export const META_JSON = 'meta.json';
@@ -37,7 +37,16 @@ export interface CheckpointMeta {
   /** batches the BatchNormalization statistics were re-estimated on before saving (0: none) */
   batchNormRecalibration?: number;
   savedAt: string;
+  /**
+   * Every other file of the checkpoint with its size and sha256 (hex), so a copy fetched over the
+   * network can be verified file by file. `part` says whether the model needs it ('model': the
+   * graph and weights) or only a resumed training does ('optimizer'). Absent in checkpoints
+   * written before it existed.
+   */
+  files?: Record<string, CheckpointFile>;
 }
+
+export interface CheckpointFile { bytes: number; sha256: string; part: 'model' | 'optimizer' }
 
 export function checkpointName(epoch: number): string {
   return `save_at_${epoch}`;
@@ -68,7 +77,8 @@ export async function saveCheckpoint(root: string, model: tf.LayersModel, meta: 
     await saveOptimizerState(model.optimizer, tmp, { learningRate: meta.optimizer.learningRate });
   }
   await pause();
-  await writeFileSynced(path.join(tmp, META_JSON), `${JSON.stringify(meta, null, 2)}\n`);
+  const withFiles: CheckpointMeta = { ...meta, files: await fileDigests(tmp) };
+  await writeFileSynced(path.join(tmp, META_JSON), `${JSON.stringify(withFiles, null, 2)}\n`);
   await fsyncDir(tmp);
   try {
     await fs.rename(tmp, final);
@@ -81,6 +91,23 @@ export async function saveCheckpoint(root: string, model: tf.LayersModel, meta: 
   }
   await fsyncDir(root);
   return final;
+}
+
+/** Size and sha256 of every file of a checkpoint folder except meta.json (which lists them). */
+export async function fileDigests(dir: string): Promise<Record<string, CheckpointFile>> {
+  const out: Record<string, CheckpointFile> = {};
+  for (const name of (await fs.readdir(dir)).sort()) {
+    if (name === META_JSON) continue;
+    const file = path.join(dir, name);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of createReadStream(file)) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    out[name] = { bytes, sha256: hash.digest('hex'), part: name === OPTIMIZER_BIN || name === OPTIMIZER_JSON ? 'optimizer' : 'model' };
+  }
+  return out;
 }
 
 export interface CheckpointEntry { epoch: number; dir: string }

@@ -6,9 +6,9 @@ export type { TrainingBatch } from './tensors';
 export { KerasProgress, progressBar, formatMetric, formatEta, formatTimePerStep } from './progress';
 export type { ProgressStream } from './progress';
 export {
-  saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, readMeta, staleTemporaries, checkpointName, META_JSON,
+  saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, readMeta, staleTemporaries, checkpointName, fileDigests, META_JSON,
 } from './checkpoint';
-export type { CheckpointMeta, CheckpointEntry, LoadedCheckpoint, SaveOptions } from './checkpoint';
+export type { CheckpointMeta, CheckpointFile, CheckpointEntry, LoadedCheckpoint, SaveOptions } from './checkpoint';
 export { saveOptimizerState, loadOptimizerState } from './optimizer-state';
 export type { OptimizerState } from './optimizer-state';
 export { evaluate } from './evaluate';

@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '@pawpipe/tf-backend';
 import {
-  KerasProgress, compileForClasses, evaluate, fit, latestCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint, withBatchNormMomentum,
+  KerasProgress, compileForClasses, evaluate, fit, latestCheckpoint, listCheckpoints, loadCheckpoint, readMeta, saveCheckpoint, withBatchNormMomentum,
 } from '../src';
 import type { CheckpointMeta } from '../src';
 import { batchesOf, brightDark, tinyModel } from './helpers';
@@ -93,6 +94,21 @@ test('checkpoints appear whole: temporaries and incomplete folders are not check
   expect((await latestCheckpoint(dir, (w) => warnings.push(w)))?.epoch).toBe(1);
   expect(warnings[0]).toMatch(/save_at_2/);
   await expect(saveCheckpoint(dir, m, meta(1))).rejects.toMatchObject({ code: 'checkpoint-exists' });
+  m.dispose();
+});
+
+test('meta.json names every other file of the checkpoint with its size and sha256', async () => {
+  const m = tinyModel();
+  compileForClasses(m, 2);
+  const saved = await saveCheckpoint(dir, m, meta(1));
+  const files = (await readMeta(saved)).files ?? {};
+  expect(Object.keys(files).sort()).toEqual(['group1-shard1of1.bin', 'model.json', 'optimizer.bin', 'optimizer.json']);
+  for (const [name, f] of Object.entries(files)) {
+    const bytes = readFileSync(path.join(saved, name));
+    expect(f.bytes).toBe(bytes.length);
+    expect(f.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(f.part).toBe(name.startsWith('optimizer.') ? 'optimizer' : 'model');
+  }
   m.dispose();
 });
 
