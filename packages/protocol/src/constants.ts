@@ -5,6 +5,7 @@ export const PROTOCOL_VERSION = 1;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DATA_PORT = 5555;
 export const DEFAULT_EVENTS_PORT = 5556;
+export const DEFAULT_CHECKPOINT_PORT = 5557;
 
 /** PUB/SUB topics (frame 0 of every event); subscribers filter on the common prefix. */
 export const EVENT_TOPIC_PREFIX = 'pawpipe.';
@@ -34,3 +35,9 @@ export function endpoint(host: string, port: number): string {
 export function batchMessageBudget(batchSize: number, imageSize: [number, number], channels = 3, maxClasses = 1000): number {
   return batchSize * imageSize[0] * imageSize[1] * channels + batchSize * maxClasses * 4 + MAX_HEADER_BYTES;
 }
+
+/**
+ * Checkpoint transfer: the most file bytes in one chunk reply (a client may ask for less). Bounds
+ * the memory of both ends and what a client must accept (plus one header) as maxMessageSize.
+ */
+export const CHECKPOINT_CHUNK_BYTES = 256 * 1024;

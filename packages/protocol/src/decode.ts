@@ -12,15 +12,16 @@ import type {
  * `{ ok: false, reason }` so a receive loop can count it and carry on.
  */
 
-class Invalid extends Error {}
+/** A decoder's verdict on malformed input; `attempt` turns it into `{ ok: false, reason }`. */
+export class Invalid extends Error {}
 
-function fail(reason: string): never {
+export function fail(reason: string): never {
   throw new Invalid(reason);
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-function parseHeader(frame: Buffer | undefined): Json {
+export function parseHeader(frame: Buffer | undefined): Json {
   if (!frame) fail('missing header frame');
   if (frame.length === 0) fail('empty header frame');
   if (frame.length > MAX_HEADER_BYTES) fail(`header frame of ${frame.length} bytes exceeds ${MAX_HEADER_BYTES}`);
@@ -39,13 +40,13 @@ function parseHeader(frame: Buffer | undefined): Json {
   return h;
 }
 
-function str(h: Json, key: string, maxLen = 1024): string {
+export function str(h: Json, key: string, maxLen = 1024): string {
   const x = h[key];
   if (typeof x !== 'string' || x.length === 0 || x.length > maxLen) fail(`"${key}" must be a non-empty string`);
   return x;
 }
 
-function int(h: Json, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function int(h: Json, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const x = h[key];
   if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
     fail(`"${key}" must be an integer in [${min}, ${max}], got ${JSON.stringify(x)}`);
@@ -73,7 +74,7 @@ function labelMode(h: Json): LabelMode {
   return x as LabelMode;
 }
 
-function frameCount(frames: Buffer[], expected: number, type: string): void {
+export function frameCount(frames: Buffer[], expected: number, type: string): void {
   if (frames.length !== expected) fail(`${type} message has ${frames.length} frames, expected ${expected}`);
 }
 
@@ -175,7 +176,7 @@ function checkLabels(labels: Float32Array, mode: LabelMode, n: number, k: number
   }
 }
 
-function attempt<T>(fn: () => T): Decoded<T> {
+export function attempt<T>(fn: () => T): Decoded<T> {
   try {
     return { ok: true, message: fn() };
   } catch (e) {

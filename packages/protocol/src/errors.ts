@@ -1,4 +1,5 @@
-export type ProtocolErrorCode = 'rejected' | 'bad-endpoint' | 'closed' | 'dataset-mismatch' | 'trainer-failed';
+export type ProtocolErrorCode = 'rejected' | 'bad-endpoint' | 'closed' | 'dataset-mismatch' | 'trainer-failed'
+  | 'no-answer' | 'refused' | 'transfer-failed';
 
 export class ProtocolError extends Error {
   constructor(readonly code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {

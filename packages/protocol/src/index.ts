@@ -1,5 +1,5 @@
 export {
-  PROTOCOL_VERSION, DEFAULT_HOST, DEFAULT_DATA_PORT, DEFAULT_EVENTS_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_LIVENESS,
+  PROTOCOL_VERSION, DEFAULT_HOST, DEFAULT_DATA_PORT, DEFAULT_EVENTS_PORT, DEFAULT_CHECKPOINT_PORT, CHECKPOINT_CHUNK_BYTES, DEFAULT_HEARTBEAT_MS, DEFAULT_LIVENESS,
   EVENT_TOPIC_PREFIX, CHECKPOINT_TOPIC, DONE_TOPIC, MAX_HEADER_BYTES, CONTROL_MAX_MESSAGE_BYTES, LABEL_MODES,
   endpoint, batchMessageBudget,
 } from './constants';
@@ -19,3 +19,14 @@ export type { BrokerOptions, BrokerStats, ReceivedBatch } from './broker';
 export { BatchWorker } from './worker';
 export type { WorkerOptions, WorkerStats, ProducedBatch } from './worker';
 export { EventPublisher, EventSubscriber } from './events';
+export type {
+  ListRequest, ManifestRequest, ChunkRequest, CheckpointRequest, Listing, ManifestFile, Manifest, ChunkHeader, Chunk,
+  RefusalCode, Refused, CheckpointReply,
+} from './checkpoint-messages';
+export {
+  encodeCheckpointRequest, encodeCheckpointReply, encodeChunk, decodeCheckpointRequest, decodeCheckpointReply,
+} from './checkpoint-codec';
+export { CheckpointServer } from './checkpoint-server';
+export type { CheckpointServerOptions, CheckpointServerStats } from './checkpoint-server';
+export { CheckpointClient } from './checkpoint-client';
+export type { CheckpointClientOptions, FetchOptions, FetchResult } from './checkpoint-client';
