@@ -55,9 +55,10 @@ async function main(): Promise<void> {
       const runDir = path.join(root, `run-${loaders}`);
       const dataPort = await freePort();
       const eventsPort = await freePort();
+      const checkpointPort = await freePort();
       const common = ['--image-size', String(size), '--batch-size', String(batch)];
       await Promise.all([
-        run('trainer/dist/main.js', ['--run-dir', runDir, '--epochs', String(epochs), ...common, '--data-port', String(dataPort), '--events-port', String(eventsPort), '--done-grace-ms', '200']),
+        run('trainer/dist/main.js', ['--run-dir', runDir, '--epochs', String(epochs), ...common, '--data-port', String(dataPort), '--events-port', String(eventsPort), '--checkpoint-port', String(checkpointPort), '--done-grace-ms', '200']),
         ...Array.from({ length: loaders }, (_, k) => run('loader/dist/main.js', ['--data-dir', dataDir, ...common, '--trainer', `tcp://127.0.0.1:${dataPort}`, '--loader-id', `bench-${k}`])),
       ]);
       const history = readFileSync(path.join(runDir, 'history.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Epoch);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
-  DEFAULT_DATA_PORT, DEFAULT_EVENTS_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_HOST, DEFAULT_LIVENESS, endpoint,
+  DEFAULT_CHECKPOINT_PORT, DEFAULT_DATA_PORT, DEFAULT_EVENTS_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_HOST, DEFAULT_LIVENESS, endpoint,
 } from '@pawpipe/protocol';
 import { DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE } from '@pawpipe/trainer';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@pawpipe/tf-backend';
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     .option('listen', { type: 'string', default: DEFAULT_HOST, describe: 'interface to bind (0.0.0.0 to accept loaders and evaluators from other machines)' })
     .option('data-port', { type: 'number', default: DEFAULT_DATA_PORT, describe: 'ROUTER port loaders connect to' })
     .option('events-port', { type: 'number', default: DEFAULT_EVENTS_PORT, describe: 'PUB port for checkpoint events' })
+    .option('checkpoint-port', { type: 'number', default: DEFAULT_CHECKPOINT_PORT, describe: 'ROUTER port evaluators on other machines fetch checkpoints from' })
     .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS })
     .option('liveness', { type: 'number', default: DEFAULT_LIVENESS, describe: 'missed heartbeats before a loader is declared dead' })
     .option('max-ahead', { type: 'number', default: 16, describe: 'batches assigned or buffered ahead of training (bounds memory)' })
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       for (const k of ['epochs', 'image-size', 'batch-size', 'data-port', 'events-port', 'heartbeat-ms', 'liveness', 'max-ahead'] as const) {
         if (!Number.isInteger(a[k]) || (a[k] as number) < 1) throw new Error(`--${k} must be a positive integer`);
       }
+      if (!Number.isInteger(a['checkpoint-port']) || a['checkpoint-port'] < 1) throw new Error('--checkpoint-port must be a positive integer');
       if (!Number.isInteger(a['wasm-threads']) || a['wasm-threads'] < 1 || a['wasm-threads'] > MAX_WASM_THREADS) throw new Error(`--wasm-threads must be an integer from 1 to ${MAX_WASM_THREADS}`);
       if (!(a['learning-rate'] > 0)) throw new Error('--learning-rate must be > 0');
       if (a['micro-batch'] !== 'auto' && !(Number.isInteger(Number(a['micro-batch'])) && Number(a['micro-batch']) >= 1)) throw new Error('--micro-batch must be auto or a positive integer');
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
   const runDir = path.resolve(argv['run-dir']);
   const app = new TrainerApp({
     runDir, epochs: argv.epochs, imageSize: [argv['image-size'], argv['image-size']], batchSize: argv['batch-size'],
-    backend: argv.backend, wasmThreads: argv['wasm-threads'], dataEndpoint: endpoint(argv.listen, argv['data-port']), eventsEndpoint: endpoint(argv.listen, argv['events-port']),
+    backend: argv.backend, wasmThreads: argv['wasm-threads'], dataEndpoint: endpoint(argv.listen, argv['data-port']), eventsEndpoint: endpoint(argv.listen, argv['events-port']), checkpointEndpoint: endpoint(argv.listen, argv['checkpoint-port']),
     learningRate: argv['learning-rate'], bnMomentum: argv['bn-momentum'], recalibrateBn: argv['recalibrate-bn'], microBatch: argv['micro-batch'] === 'auto' ? 'auto' : Number(argv['micro-batch']), heartbeatMs: argv['heartbeat-ms'], liveness: argv.liveness, maxAhead: argv['max-ahead'],
     doneGraceMs: argv['done-grace-ms'], checkpointWriteDelayMs: argv['checkpoint-write-delay-ms'], out: process.stdout, log,
   });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { initBackend, releaseWebGpu, tf } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
 import { autoMicroBatch, makeModel, modelSummary, plotModel } from '@pawpipe/model';
-import { BatchBroker, EventPublisher, batchMessageBudget } from '@pawpipe/protocol';
+import { BatchBroker, CheckpointServer, EventPublisher, batchMessageBudget } from '@pawpipe/protocol';
 import type { DatasetFingerprint } from '@pawpipe/protocol';
 import {
   KerasProgress, appendLineSynced, checkpointName, compileForClasses, fit, latestCheckpoint, loadCheckpoint,
@@ -23,6 +23,10 @@ export interface TrainerConfig {
   wasmThreads?: number;
   dataEndpoint: string;
   eventsEndpoint: string;
+  /** where evaluators on other machines fetch checkpoints (ROUTER); undefined: not served */
+  checkpointEndpoint?: string;
+  /** after the last epoch, keep serving checkpoints while an evaluator is still fetching, at most this long (default 10 min) */
+  serveGraceMs?: number;
   learningRate: number;
   /** BatchNormalization moving-average momentum for a new model (undefined: the model's, Keras' 0.99) */
   bnMomentum?: number;
@@ -69,6 +73,7 @@ export const RUN_FILES = {
 export class TrainerApp {
   private broker: BatchBroker | null = null;
   private publisher: EventPublisher | null = null;
+  private checkpointServer: CheckpointServer | null = null;
   private stopped = false;
 
   constructor(private readonly c: TrainerConfig) {}
@@ -114,6 +119,11 @@ export class TrainerApp {
     await this.broker.start();
     await this.publisher.start();
     c.log(`run ${runId}: waiting for loaders on ${this.broker.address}; events on ${this.publisher.address}`);
+    if (c.checkpointEndpoint) {
+      this.checkpointServer = new CheckpointServer({ endpoint: c.checkpointEndpoint, checkpointsDir: this.checkpointsDir, runId, log: c.log });
+      await this.checkpointServer.start();
+      c.log(`serving checkpoints on ${this.checkpointServer.address}`);
+    }
 
     if (startEpoch >= c.epochs) {
       c.log(`all ${c.epochs} epochs are already trained (${latest?.dir}); waiting up to 60s for a loader to tell it to stop`);
@@ -198,6 +208,12 @@ export class TrainerApp {
     await this.broker?.finish(status === 'completed' ? `all ${this.c.epochs} epochs trained` : `training failed: ${why ?? 'error'}`, status);
     await this.publisher?.publish({ type: 'done', runId, epochs: this.c.epochs, status, lastCheckpoint });
     await new Promise((r) => setTimeout(r, this.c.doneGraceMs));
+    // An evaluator on another machine may still be fetching the last checkpoints: let it finish.
+    const server = this.checkpointServer;
+    if (server && server.lastTransferAt > 0) {
+      const t0 = Date.now();
+      if (await server.whenIdle(2000, this.c.serveGraceMs ?? 600_000)) this.c.log(`served checkpoints ${((Date.now() - t0) / 1000).toFixed(1)}s longer, until no evaluator was fetching`);
+    }
   }
 
   async stop(): Promise<void> {
@@ -205,6 +221,7 @@ export class TrainerApp {
     this.stopped = true;
     await this.broker?.stop();
     await this.publisher?.stop();
+    await this.checkpointServer?.stop();
     await releaseWebGpu();
   }
 }

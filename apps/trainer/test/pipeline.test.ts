@@ -31,24 +31,24 @@ afterAll(() => {
 });
 
 interface Consumed { runId: string; epoch: number; index: number; from: string }
-interface Ports { data: number; events: number }
+interface Ports { data: number; events: number; checkpoints: number }
 
 const env = { PAWPIPE_CACHE_DIR: cacheDir };
 const SIZE = ['--image-size', '16', '--batch-size', '4'];
 
 async function ports(): Promise<Ports> {
-  return { data: await freePort(), events: await freePort() };
+  return { data: await freePort(), events: await freePort(), checkpoints: await freePort() };
 }
 
 function trainer(runDir: string, p: Ports, epochs: number, extra: string[] = []): Proc {
   return start('trainer', ['--run-dir', runDir, '--epochs', String(epochs), ...SIZE, '--backend', 'wasm', '--data-port', String(p.data),
-    '--events-port', String(p.events), '--heartbeat-ms', '200', '--done-grace-ms', '300', ...extra], env);
+    '--events-port', String(p.events), '--checkpoint-port', String(p.checkpoints), '--heartbeat-ms', '200', '--done-grace-ms', '300', ...extra], env);
 }
 function loader(p: Ports, id: string, extra: string[] = []): Proc {
   return start('loader', ['--data-dir', dataDir, ...SIZE, '--trainer', `tcp://127.0.0.1:${p.data}`, '--loader-id', id, '--heartbeat-ms', '200', ...extra], env);
 }
 function evaluator(runDir: string, p: Ports, extra: string[] = []): Proc {
-  return start('evaluator', ['--run-dir', runDir, '--data-dir', dataDir, '--events', `tcp://127.0.0.1:${p.events}`, '--backend', 'wasm', '--batch-size', '8', '--poll-ms', '300', ...extra], env);
+  return start('evaluator', ['--run-dir', runDir, '--data-dir', dataDir, '--events', `tcp://127.0.0.1:${p.events}`, '--checkpoints', `tcp://127.0.0.1:${p.checkpoints}`, '--backend', 'wasm', '--batch-size', '8', '--poll-ms', '300', ...extra], env);
 }
 
 /** Every (epoch, index) of the given epochs exactly once, in order. */
@@ -93,6 +93,7 @@ test('two loaders, a trainer and an evaluator: batches in order, a checkpoint pe
   expect(readdirSync(path.join(runDir, 'checkpoints')).sort()).toEqual(['save_at_1', 'save_at_2']);
   const scored = jsonl<{ epoch: number; val_accuracy: number }>(path.join(runDir, 'eval.jsonl'));
   expect(scored.map((s) => s.epoch)).toEqual([1, 2]);
+  expect(ev.err()).not.toMatch(/fetched save_at_/); // same folder as the trainer: nothing moved over the network
   for (const f of ['curves.png', 'confusion-matrix.png', 'confusion-matrix.txt', 'report.md', 'best/meta.json', 'history.jsonl', 'model.png', 'model-summary.txt']) {
     expect(existsSync(path.join(runDir, f))).toBe(true);
   }
