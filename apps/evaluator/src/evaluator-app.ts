@@ -5,10 +5,10 @@ import type { BackendChoice } from '@pawpipe/tf-backend';
 import '@pawpipe/model'; // registers RandomFlip/RandomRotation, needed to load Option-1 checkpoints
 import { indexDirectory, openDataset } from '@pawpipe/data-pipeline';
 import type { ImageDataset } from '@pawpipe/data-pipeline';
-import { EventSubscriber } from '@pawpipe/protocol';
+import { CheckpointClient, EventSubscriber } from '@pawpipe/protocol';
 import {
   appendLineSynced, confusionSvg, confusionText, curvesSvg, evaluate, fsyncDir, listCheckpoints, loadCheckpoint,
-  readJsonl, svgToPng, writeFileSynced,
+  readJsonl, readMeta, svgToPng, writeFileSynced,
 } from '@pawpipe/trainer';
 import type { CheckpointEntry, CheckpointMeta, CurvePoint } from '@pawpipe/trainer';
 
@@ -25,6 +25,13 @@ export interface EvaluatorConfig {
   follow: boolean;
   /** folder scan interval: catches checkpoints whose event was missed */
   pollMs: number;
+  /**
+   * the trainer's checkpoint endpoint: checkpoints of the followed run missing from `runDir`
+   * are fetched from it (an evaluator on another machine); undefined: only the folder is read
+   */
+  checkpoints?: string;
+  /** how long one checkpoint request waits for its answer before asking again (default 5000 ms) */
+  fetchTimeoutMs?: number;
   log: (line: string) => void;
   /** validation categories left out of the data (default: data-pipeline's); the loaders must use the same */
   exclude?: string[];
@@ -73,6 +80,14 @@ export class EvaluatorApp {
   trainerFailed = false;
   private dataset: ImageDataset | null = null;
   readonly records: EvalRecord[] = [];
+  /** the run whose checkpoints are fetched: from the run folder, else from the first event heard */
+  private followedRun: string | null = null;
+  private client: CheckpointClient | null = null;
+  private fetchWake: (() => void) | null = null;
+  private fetchKicked = false;
+  private lastFetchTrouble = '';
+  /** one line saying which checkpoint could not be fetched once the trainer had finished (null: none) */
+  fetchFailed: string | null = null;
 
   constructor(private readonly c: EvaluatorConfig) {
     this.sub = new EventSubscriber(c.events, c.log);
@@ -88,9 +103,14 @@ export class EvaluatorApp {
     await fs.mkdir(c.runDir, { recursive: true });
     this.records.push(...(await readJsonl<EvalRecord>(path.join(c.runDir, EVAL_FILES.record))));
     if (this.records.length) c.log(`already scored: epochs ${this.records.map((r) => r.epoch).join(', ')}`);
+    this.followedRun = this.records[0]?.runId ?? (await this.localRun());
     if (c.follow) {
       this.sub.start();
       void this.listen();
+      if (c.checkpoints) {
+        this.client = new CheckpointClient({ endpoint: c.checkpoints, timeoutMs: c.fetchTimeoutMs, log: c.log });
+        void this.fetchLoop();
+      }
     }
     c.log(`watching ${this.checkpointsDir}${c.follow ? ` and events on ${c.events}` : ''}`);
     while (!this.stopped) {
@@ -100,24 +120,103 @@ export class EvaluatorApp {
         await this.score(entry);
       }
       if (this.stopped || this.finished() || (!c.follow && (await this.pending()).length === 0)) break;
+      // The trainer has finished and a checkpoint it saved cannot be fetched: score what is here, then end.
+      if (this.fetchFailed && (await this.pending()).length === 0) break;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, c.pollMs);
         this.wake = () => { clearTimeout(t); resolve(); };
       });
       this.wake = null;
     }
+    if (this.finished()) this.fetchFailed = null;
     return this.records;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.sub.stop();
+    this.client?.close();
     this.wake?.();
+    this.fetchWake?.();
+  }
+
+  /** The run of the newest checkpoint already in the run folder, if any. */
+  private async localRun(): Promise<string | null> {
+    const last = (await listCheckpoints(this.checkpointsDir)).pop();
+    return last ? (await readMeta(last.dir)).runId : null;
+  }
+
+  private kickFetch(): void {
+    this.fetchKicked = true;
+    this.fetchWake?.();
+  }
+
+  /** Fetch what the trainer has and this run folder lacks, on every event and every poll. */
+  private async fetchLoop(): Promise<void> {
+    while (!this.stopped) {
+      this.fetchKicked = false;
+      await this.fetchMissing();
+      if (this.stopped) break;
+      if (this.fetchKicked) continue;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.c.pollMs);
+        this.fetchWake = () => { clearTimeout(t); resolve(); };
+      });
+      this.fetchWake = null;
+    }
+  }
+
+  private async fetchMissing(): Promise<void> {
+    const client = this.client;
+    const run = this.followedRun;
+    if (!client || !run) return;
+    let listing;
+    try {
+      listing = await client.list();
+    } catch (e) {
+      this.fetchTrouble(`cannot list the trainer's checkpoints at ${client.endpoint}: ${(e as Error).message}`);
+      return;
+    }
+    if (listing.runId !== run) {
+      this.fetchTrouble(`the trainer at ${client.endpoint} serves run ${listing.runId}, this evaluator follows run ${run}: nothing is fetched from it`);
+      return;
+    }
+    const here = new Set((await listCheckpoints(this.checkpointsDir)).map((e) => e.epoch));
+    const scored = new Set(this.records.map((r) => r.epoch));
+    for (const epoch of listing.epochs) {
+      if (this.stopped) return;
+      if (here.has(epoch) || scored.has(epoch)) continue; // a trainer on the same disk: nothing to move
+      try {
+        const t0 = performance.now();
+        const r = await client.fetch(run, epoch, this.checkpointsDir);
+        if (r.fetched) {
+          this.c.log(`fetched save_at_${epoch} from ${client.endpoint}: ${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)}s${r.retries ? ` (${r.retries} retried)` : ''}`);
+        }
+        this.lastFetchTrouble = '';
+        this.wake?.();
+      } catch (e) {
+        if (this.stopped) return;
+        this.fetchTrouble(`cannot fetch save_at_${epoch} from ${client.endpoint}: ${(e as Error).message}`);
+        return;
+      }
+    }
+  }
+
+  /** Say it once; once the trainer has finished nobody will serve it later, so it is final. */
+  private fetchTrouble(line: string): void {
+    if (this.stopped) return;
+    if (line !== this.lastFetchTrouble) this.c.log(line);
+    this.lastFetchTrouble = line;
+    if (this.doneEpoch !== null) {
+      this.fetchFailed = line;
+      this.wake?.();
+    }
   }
 
   private async listen(): Promise<void> {
     try {
       for await (const ev of this.sub.events()) {
+        this.followedRun ??= ev.runId;
         if (ev.type === 'done') {
           this.doneEpoch = ev.lastCheckpoint ? epochOf(ev.lastCheckpoint) : 0;
           if (ev.status === 'failed') {
@@ -127,6 +226,7 @@ export class EvaluatorApp {
           }
           this.c.log(`trainer: run ${ev.runId} ${ev.status}`);
         }
+        this.kickFetch();
         this.wake?.();
       }
     } catch (e) {

@@ -4,13 +4,13 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
 import { DEFAULT_EXCLUDE, checkExclude } from '@pawpipe/data-pipeline';
-import { DEFAULT_EVENTS_PORT, endpoint } from '@pawpipe/protocol';
+import { DEFAULT_CHECKPOINT_PORT, DEFAULT_EVENTS_PORT, endpoint } from '@pawpipe/protocol';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
 import { EVAL_FILES, EvaluatorApp } from './evaluator-app';
 
-/** Exit codes: 0 done, 1 unexpected error, 2 bad flag, data folder or checkpoint, 130/143 interrupted. */
-const EXIT = { usage: 2 } as const;
+/** Exit codes: 0 done, 1 unexpected error (or the trainer reported a failed run), 2 bad flag, data folder or checkpoint, 3 a checkpoint could not be fetched from a finished trainer, 130/143 interrupted. */
+const EXIT = { usage: 2, fetch: 3 } as const;
 
 function log(line: string): void {
   process.stderr.write(`evaluator: ${line}\n`);
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     .option('run-dir', { type: 'string', default: 'runs/default', describe: 'the trainer\'s run folder (checkpoints/ inside)' })
     .option('data-dir', { type: 'string', default: defaultDemoDir(), defaultDescription: 'the demo data folder', describe: 'the folder the loaders train on (its validation subset is used)' })
     .option('events', { type: 'string', default: endpoint('127.0.0.1', DEFAULT_EVENTS_PORT), describe: 'the trainer\'s event endpoint' })
+    .option('checkpoints', { type: 'string', defaultDescription: `the --events host, port ${DEFAULT_CHECKPOINT_PORT}`, describe: 'the trainer\'s checkpoint endpoint: checkpoints missing from --run-dir are fetched from it (a trainer on another machine)' })
+    .option('fetch-timeout-ms', { type: 'number', default: 5000, describe: 'how long one checkpoint request waits for an answer before asking again' })
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'auto: tfjs-node-gpu with a GPU, WebGPU on a hardware adapter, tfjs-node, wasm, cpu (see the README)' })
     .option('wasm-threads', { type: 'number', default: 1, describe: `on wasm, XNNPACK threads for scoring (1 to ${MAX_WASM_THREADS})` })
     .option('batch-size', { type: 'number', default: 32 })
@@ -36,6 +38,8 @@ async function main(): Promise<void> {
       if (!Number.isInteger(a['wasm-threads']) || a['wasm-threads'] < 1 || a['wasm-threads'] > MAX_WASM_THREADS) throw new Error(`--wasm-threads must be an integer from 1 to ${MAX_WASM_THREADS}`);
       if (!/^tcp:\/\/.+:\d+$/.test(a.events)) throw new Error('--events must look like tcp://HOST:PORT');
       if (a.exclude !== undefined) checkExcludeFlag(a.exclude);
+      if (a.checkpoints !== undefined && !/^tcp:\/\/.+:\d+$/.test(a.checkpoints)) throw new Error('--checkpoints must look like tcp://HOST:PORT');
+      if (!Number.isInteger(a['fetch-timeout-ms']) || a['fetch-timeout-ms'] < 1) throw new Error('--fetch-timeout-ms must be a positive integer');
       return true;
     })
     .strict()
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
     runDir, dataDir: path.resolve(argv['data-dir']), events: argv.events, backend: argv.backend, wasmThreads: argv['wasm-threads'], batchSize: argv['batch-size'],
     follow: argv.follow, pollMs: argv['poll-ms'], log,
     ...(argv.exclude !== undefined && { exclude: argv.exclude }),
+    checkpoints: argv.checkpoints ?? argv.events.replace(/:\d+$/, `:${DEFAULT_CHECKPOINT_PORT}`), fetchTimeoutMs: argv['fetch-timeout-ms'],
   });
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
@@ -71,6 +76,10 @@ async function main(): Promise<void> {
     log(`report:           ${path.join(runDir, EVAL_FILES.report)}`);
   } else {
     log('no checkpoint to score');
+  }
+  if (app.fetchFailed) {
+    log(`incomplete: ${app.fetchFailed}`);
+    process.exitCode = EXIT.fetch;
   }
   if (app.trainerFailed) {
     log('the trainer reported a failed run');
