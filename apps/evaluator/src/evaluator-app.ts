@@ -103,6 +103,7 @@ export class EvaluatorApp {
     await fs.mkdir(c.runDir, { recursive: true });
     this.records.push(...(await readJsonl<EvalRecord>(path.join(c.runDir, EVAL_FILES.record))));
     if (this.records.length) c.log(`already scored: epochs ${this.records.map((r) => r.epoch).join(', ')}`);
+    await this.repairBest();
     this.followedRun = this.records[0]?.runId ?? (await this.localRun());
     if (c.follow) {
       this.sub.start();
@@ -138,6 +139,22 @@ export class EvaluatorApp {
     this.client?.close();
     this.wake?.();
     this.fetchWake?.();
+  }
+
+  /**
+   * eval.jsonl is appended before best/ is copied: an evaluator killed in between left a best
+   * record without its copy. Copy it now from the checkpoint it was scored on.
+   */
+  private async repairBest(): Promise<void> {
+    const best = this.best();
+    if (!best) return;
+    const runDir = this.c.runDir;
+    const said = await fs.readFile(path.join(runDir, EVAL_FILES.bestJson), 'utf8').then((t) => (JSON.parse(t) as { epoch?: number }).epoch, () => undefined);
+    const copied = await fs.stat(path.join(runDir, EVAL_FILES.best, 'meta.json')).then(() => true, () => false);
+    if (said === best.epoch && copied) return;
+    if (!(await fs.stat(best.checkpoint).then(() => true, () => false))) return;
+    await this.keepBest(best);
+    this.c.log(`best/ was not the best scored epoch ${best.epoch} (interrupted copy): copied again from ${best.checkpoint}`);
   }
 
   /** The run of the newest checkpoint already in the run folder, if any. */

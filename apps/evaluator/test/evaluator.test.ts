@@ -58,4 +58,11 @@ test('scores each checkpoint once on the same validation split, keeps the best, 
   const again = await app(runDir).run();
   expect(again.map((r) => r.epoch)).toEqual([1, 2]);
   expect(readFileSync(path.join(runDir, 'eval.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+
+  // Killed after recording its best epoch but before copying it: the next start copies it.
+  rmSync(path.join(runDir, 'best'), { recursive: true });
+  rmSync(path.join(runDir, 'best.json'));
+  await app(runDir).run();
+  expect((await readMeta(path.join(runDir, 'best'))).epoch).toBe(best.epoch);
+  expect(JSON.parse(readFileSync(path.join(runDir, 'best.json'), 'utf8')).epoch).toBe(best.epoch);
 });
