@@ -108,3 +108,12 @@ test('kill -9 the evaluator, then the trainer: each restart picks up where it wa
   expect(existsSync(path.join(B, 'best', 'meta.json'))).toBe(true);
   expect(readFileSync(path.join(B, 'report.md'), 'utf8')).toMatch(/\| 3 \|/);
 });
+
+test('a bad --checkpoints or --checkpoint-port is one line naming the flag, exit 2', async () => {
+  const ev = start('evaluator', ['--run-dir', path.join(root, 'bad'), '--checkpoints', 'trainer-host:5557'], env);
+  const tr = start('trainer', ['--run-dir', path.join(root, 'bad'), '--checkpoint-port', '0'], env);
+  expect(await ev.exited).toBe(2);
+  expect(ev.err()).toBe('pawpipe-evaluator: --checkpoints must look like tcp://HOST:PORT (see --help)\n');
+  expect(await tr.exited).toBe(2);
+  expect(tr.err()).toBe('pawpipe-trainer: --checkpoint-port must be a positive integer (see --help)\n');
+});
