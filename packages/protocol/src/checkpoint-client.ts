@@ -81,10 +81,13 @@ export class CheckpointClient {
     return s;
   }
 
-  /** The run the trainer serves and its complete checkpoints. */
+  /**
+   * The run the trainer serves and its complete checkpoints. One try: a caller that polls (the
+   * evaluator) asks again at its next poll, and a trainer that is down costs one timeout, not four.
+   */
   list(): Promise<Listing> {
     return this.serial(async () => {
-      const r = await this.request({ type: 'list' }, 'the list of checkpoints');
+      const r = await this.request({ type: 'list' }, 'the list of checkpoints', 1);
       return expectType(r, 'listing', this.opts.endpoint);
     });
   }
@@ -216,11 +219,11 @@ export class CheckpointClient {
   }
 
   /** Send one request and wait for its reply; on silence, a fresh socket and another try. */
-  private async request(body: WithoutV<CheckpointRequest>, what: string): Promise<CheckpointReply> {
+  private async request(body: WithoutV<CheckpointRequest>, what: string, tries = this.tries): Promise<CheckpointReply> {
     if (this.closed) throw new ProtocolError('closed', 'checkpoint client is closed');
     const req = `${this.prefix}-${++this.seq}`;
     const frames = encodeCheckpointRequest({ ...body, req } as Parameters<typeof encodeCheckpointRequest>[0]);
-    for (let attempt = 1; attempt <= this.tries; attempt++) {
+    for (let attempt = 1; attempt <= tries; attempt++) {
       this.socket ??= this.newSocket();
       const socket = this.socket;
       try {
@@ -249,10 +252,10 @@ export class CheckpointClient {
         if ((e as { code?: string }).code !== 'EAGAIN') throw e;
         this.dropSocket();
         this.retried++;
-        if (attempt < this.tries) this.log(`${what}: no answer from ${this.opts.endpoint} in ${this.timeoutMs} ms (try ${attempt} of ${this.tries}); asking again`);
+        if (attempt < tries) this.log(`${what}: no answer from ${this.opts.endpoint} in ${this.timeoutMs} ms (try ${attempt} of ${tries}); asking again`);
       }
     }
-    throw new ProtocolError('no-answer', `no answer from ${this.opts.endpoint} for ${what} after ${this.tries} tries of ${this.timeoutMs} ms`);
+    throw new ProtocolError('no-answer', `no answer from ${this.opts.endpoint} for ${what} in ${tries === 1 ? `${this.timeoutMs} ms` : `${tries} tries of ${this.timeoutMs} ms`}`);
   }
 }
 

@@ -215,6 +215,19 @@ test('a fetch interrupted earlier (a killed evaluator) leaves a temporary that t
   expect(existsSync(stale)).toBe(false);
 });
 
+test('a trainer that does not answer: one clear line, after one try for a listing and four for a fetch', async () => {
+  const server = await startServer();
+  const address = server.address;
+  await server.stop();
+  const logs: string[] = [];
+  const c = client(address, { timeoutMs: 200, log: (l) => logs.push(l) });
+  await expect(c.list()).rejects.toMatchObject({ code: 'no-answer', message: `no answer from ${address} for the list of checkpoints in 200 ms` });
+  expect(logs).toEqual([]);
+  await expect(c.fetch(RUN, 1, dest)).rejects.toMatchObject({ code: 'no-answer', message: `no answer from ${address} for the manifest of save_at_1 in 4 tries of 200 ms` });
+  expect(logs).toHaveLength(3);
+  expect(existsSync(dest) ? readdirSync(dest) : []).toEqual([]);
+});
+
 test('whenIdle waits while transfers go on, not when nobody fetches', async () => {
   const server = await startServer();
   expect(await server.whenIdle(300, 5000)).toBe(false);
