@@ -80,7 +80,7 @@ export class EvaluatorApp {
   trainerFailed = false;
   private dataset: ImageDataset | null = null;
   readonly records: EvalRecord[] = [];
-  /** the run whose checkpoints are fetched: from the run folder, else from the first event heard */
+  /** the run whose checkpoints are fetched: from the run folder, else the trainer's (its listing or first event) */
   private followedRun: string | null = null;
   private client: CheckpointClient | null = null;
   private fetchWake: (() => void) | null = null;
@@ -185,8 +185,7 @@ export class EvaluatorApp {
 
   private async fetchMissing(): Promise<void> {
     const client = this.client;
-    const run = this.followedRun;
-    if (!client || !run) return;
+    if (!client) return;
     let listing;
     try {
       listing = await client.list();
@@ -194,6 +193,12 @@ export class EvaluatorApp {
       this.fetchTrouble(`cannot list the trainer's checkpoints at ${client.endpoint}: ${(e as Error).message}`);
       return;
     }
+    if (!this.followedRun) {
+      // A run folder of no run yet (an evaluator started late on another machine): catch up at once.
+      this.followedRun = listing.runId;
+      this.c.log(`following run ${listing.runId} of ${client.endpoint} (checkpoints ${listing.epochs.join(', ') || 'none yet'})`);
+    }
+    const run = this.followedRun;
     if (listing.runId !== run) {
       this.fetchTrouble(`the trainer at ${client.endpoint} serves run ${listing.runId}, this evaluator follows run ${run}: nothing is fetched from it`);
       return;
