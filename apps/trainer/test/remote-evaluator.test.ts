@@ -82,12 +82,13 @@ test('separate run folders joined by endpoints: every checkpoint is fetched and 
   expect(tr.err()).toMatch(/serving checkpoints on tcp:\/\/127\.0\.0\.1:\d+/);
 });
 
-test('kill -9 the evaluator, then the trainer: each restart picks up where it was; every epoch is fetched once and scored once', async () => {
+test('kill -9 the evaluator, then the trainer: each restart picks up where it was; a late evaluator catches up at once; every epoch fetched once and scored once', async () => {
   const A = path.join(root, 'A2');
   const B = path.join(root, 'B2');
+  const C = path.join(root, 'C2');
   const p = await ports();
   const first = evaluator(B, p);
-  const l = loader(p);
+  const l1 = loader(p);
   // Slow saves (1.5 s between a checkpoint's files) keep the trainer busy while the evaluator is killed.
   const t1 = trainer(A, p, 3, ['--checkpoint-write-delay-ms', '1500']);
   await waitFor('epoch 1 scored in B', () => jsonl(path.join(B, 'eval.jsonl')).length >= 1);
@@ -95,18 +96,31 @@ test('kill -9 the evaluator, then the trainer: each restart picks up where it wa
   const second = evaluator(B, p);
   await waitFor('save_at_2 in A', () => existsSync(path.join(A, 'checkpoints', 'save_at_2', 'meta.json')));
   await kill9(t1);
+  await kill9(l1);
+  // The restarted trainer has no loader yet: it cannot train epoch 3 while a late evaluator with an
+  // empty run folder (C) starts; C must catch up on epochs 1 and 2 from the listing, not wait for an event.
   const t2 = trainer(A, p, 3);
+  const late = evaluator(C, p);
+  await waitFor('the late evaluator fetched save_at_1 and save_at_2', () => fetchedEpochs(late).length >= 2);
+  expect(fetchedEpochs(late)).toEqual([1, 2]);
+  expect(existsSync(path.join(A, 'checkpoints', 'save_at_3'))).toBe(false);
+  const l2 = loader(p);
   expect(await exitCode(t2, 'restarted trainer')).toBe(0);
-  expect(await exitCode(l, 'loader')).toBe(0);
+  expect(await exitCode(l2, 'loader')).toBe(0);
   expect(await exitCode(second, 'restarted evaluator')).toBe(0);
+  expect(await exitCode(late, 'late evaluator')).toBe(0);
 
   expect(t2.err()).toMatch(/resuming run \S+ from .*save_at_2 \(epoch 2\/3 done\)/);
   expect(second.err()).toMatch(/already scored: epochs 1/);
+  expect(late.err()).toMatch(/following run \S+ of tcp:\/\/127\.0\.0\.1:\d+ \(checkpoints 1, 2\)/);
   expect(fetchedEpochs(first, second).sort()).toEqual([1, 2, 3]);
-  expect(jsonl<{ epoch: number }>(path.join(B, 'eval.jsonl')).map((r) => r.epoch)).toEqual([1, 2, 3]);
-  for (const e of [1, 2, 3]) expectSameModelFiles(path.join(A, 'checkpoints', `save_at_${e}`), path.join(B, 'checkpoints', `save_at_${e}`));
-  expect(existsSync(path.join(B, 'best', 'meta.json'))).toBe(true);
-  expect(readFileSync(path.join(B, 'report.md'), 'utf8')).toMatch(/\| 3 \|/);
+  expect(fetchedEpochs(late)).toEqual([1, 2, 3]);
+  for (const dir of [B, C]) {
+    expect(jsonl<{ epoch: number }>(path.join(dir, 'eval.jsonl')).map((r) => r.epoch)).toEqual([1, 2, 3]);
+    for (const e of [1, 2, 3]) expectSameModelFiles(path.join(A, 'checkpoints', `save_at_${e}`), path.join(dir, 'checkpoints', `save_at_${e}`));
+    expect(existsSync(path.join(dir, 'best', 'meta.json'))).toBe(true);
+    expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).toMatch(/\| 3 \|/);
+  }
 });
 
 test('a bad --checkpoints or --checkpoint-port is one line naming the flag, exit 2', async () => {
