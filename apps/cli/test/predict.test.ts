@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { initBackend } from '@pawpipe/tf-backend';
+import { initBackend, webGpuTestGate } from '@pawpipe/tf-backend';
 import { makeModel } from '@pawpipe/model';
 import { compileForClasses, saveCheckpoint } from '@pawpipe/trainer';
 import type { CheckpointMeta } from '@pawpipe/trainer';
@@ -77,6 +77,25 @@ test('a broken or non-image file gets the validator\'s one-line reason, no stack
   expect(r.err).not.toMatch(/\n\s+at /);
   expect(r.out).toMatch(/cat\.jpg: This image is/);
 });
+
+const gate = webGpuTestGate();
+// eslint-disable-next-line no-console
+if (!gate.ok) console.log(`skipped: no WebGPU adapter (${gate.why})`);
+(gate.ok ? test : test.skip)('predict --backend webgpu gives wasm\'s probabilities (within 1e-5) and exits by itself', async () => {
+  const run = await checkpoint(['ant', 'bird', 'cat', 'dog']);
+  const images = [path.join(dir, 'cat.jpg'), path.join(dir, 'dog.png')];
+  const probs = (backend: string): number[] => {
+    const r = cli(['predict', '--model', run, '--backend', backend, '--json', ...images]);
+    expect(r.code).toBe(0);
+    if (gate.ok && gate.fallback && backend === 'webgpu') expect(r.err).toMatch(/^pawpipe: warning: .+ is a fallback adapter: a CPU emulation/);
+    const doc = JSON.parse(r.out) as { results: Array<{ classes: Array<{ name: string; probability: number }> }> };
+    return doc.results.flatMap((res) => [...res.classes].sort((a, b) => a.name.localeCompare(b.name)).map((c) => c.probability));
+  };
+  const gpu = probs('webgpu');
+  const wasm = probs('wasm');
+  expect(gpu).toHaveLength(8);
+  gpu.forEach((p, i) => expect(Math.abs(p - (wasm[i] as number))).toBeLessThan(1e-5));
+}, 120_000);
 
 test('a folder that holds no model is one clear line and exit code 2', () => {
   const r = cli(['predict', '--model', dir, '--backend', 'wasm', path.join(dir, 'cat.jpg')]);
