@@ -4,35 +4,16 @@
  * one loader and with two (real processes, real sockets, the demo data). Goal: under 2%.
  * Options: --image-size (32) --per-class (200) --epochs (3) --batch-size (32).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { generateDemoData } from '@pawpipe/demo-data';
 import { BatchBroker, batchMessageBudget } from '@pawpipe/protocol';
+import { freePort, runApp as run } from './child-procs';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', file), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited ${code}:\n${err}`))));
-  });
 }
 
 interface Epoch { epoch: number; seconds: number; wait_seconds: number; steps: number }
