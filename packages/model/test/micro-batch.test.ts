@@ -1,6 +1,8 @@
-import { tf } from '@pawpipe/tf-backend';
+import { initBackend, tf } from '@pawpipe/tf-backend';
 import type { WebGpuAdapterInfo } from '@pawpipe/tf-backend';
 import { autoMicroBatch, largestActivationBytes, makeModel } from '../src';
+
+beforeAll(async () => { await initBackend('wasm'); });
 
 const model = (size: number): tf.LayersModel => makeModel({ inputShape: [size, size, 3], numClasses: 2, augmentation: false });
 const adapter = (bindBytes: number): WebGpuAdapterInfo => ({

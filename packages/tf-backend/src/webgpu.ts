@@ -98,13 +98,18 @@ function loadDawn(): DawnModule {
 export async function probeWebGpu(): Promise<AdapterProbe> {
   if (probed) return probed;
   try {
-    dawn = loadDawn();
+    dawn ??= loadDawn();
   } catch (err) {
     probed = { why: `the optional package 'webgpu' (Dawn) could not be loaded: ${firstLine(err)}` };
     return probed;
   }
   try {
-    gpu = dawn.create(dawnFlags());
+    // One Dawn instance per process, kept to the end: a second instance after the first was
+    // dropped crashed the process (segfault in Dawn) in about half the runs here. It hangs on the
+    // addon's exports, which Node shares across module registries (jest's test files, say).
+    const shared = dawn as DawnModule & { pawpipeInstance?: GpuLike };
+    shared.pawpipeInstance ??= dawn.create(dawnFlags());
+    gpu = shared.pawpipeInstance;
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     probed = adapter
       ? { adapter, info: describe(adapter) }
@@ -112,7 +117,6 @@ export async function probeWebGpu(): Promise<AdapterProbe> {
   } catch (err) {
     probed = { why: `Dawn could not list adapters: ${firstLine(err)}` };
   }
-  if ('why' in probed) gpu = undefined;
   return probed;
 }
 
@@ -174,8 +178,9 @@ export function webGpuAdapter(): WebGpuAdapterInfo | undefined {
 }
 
 /**
- * Destroys the WebGPU device and drops Dawn's instance: Node does not exit while they live. The
- * active backend moves to cpu if it was webgpu. Safe to call when WebGPU never started.
+ * Destroys the WebGPU device; the active backend moves to cpu if it was webgpu. Dawn's instance
+ * stays for the life of the process (it does not keep Node from exiting). Safe to call when
+ * WebGPU never started.
  */
 export async function releaseWebGpu(): Promise<void> {
   if (started) {
@@ -188,9 +193,6 @@ export async function releaseWebGpu(): Promise<void> {
   started = false;
   device?.destroy();
   device = undefined;
-  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  if (nav?.gpu !== undefined) delete nav.gpu;
-  gpu = undefined;
-  probed = undefined;
+  probed = undefined; // the next start asks the instance for a new adapter (this one is consumed)
   active = undefined;
 }
