@@ -54,6 +54,8 @@ export interface BrokerStats {
   received: number;
   duplicates: number;
   stale: number;
+  /** batches for an (epoch, index) never assigned to the sender: rejected */
+  unassigned: number;
   reassigned: number;
   deadLoaders: number;
   /** total milliseconds next() waited for a batch that had not arrived yet */
@@ -74,7 +76,7 @@ export interface BrokerStats {
  */
 export class BatchBroker {
   readonly rejections: Rejections;
-  readonly stats: BrokerStats = { received: 0, duplicates: 0, stale: 0, reassigned: 0, deadLoaders: 0, waitMs: 0 };
+  readonly stats: BrokerStats = { received: 0, duplicates: 0, stale: 0, unassigned: 0, reassigned: 0, deadLoaders: 0, waitMs: 0 };
   dataset: DatasetFingerprint | null = null;
 
   private readonly socket: Router;
@@ -94,6 +96,11 @@ export class BatchBroker {
   private nextAssign = 0;
   private requeue: number[] = [];
   private readonly buffer = new Map<number, ReceivedBatch>();
+  /**
+   * seq -> routing ids it was ever assigned to, until it is consumed. Only these may deliver it
+   * (a reassigned batch: the first valid copy wins); bounded by maxAhead.
+   */
+  private readonly assignees = new Map<number, Set<string>>();
   private waiter: { seq: number; resolve: (b: ReceivedBatch) => void; reject: (e: Error) => void } | null = null;
   private finished: string | null = null;
   private finishedStatus: 'completed' | 'failed' = 'completed';
@@ -148,6 +155,7 @@ export class BatchBroker {
     this.nextAssign = 0;
     this.requeue = [];
     this.buffer.clear();
+    this.assignees.clear();
     for (const p of this.peers.values()) p.inflight.clear();
     this.pump();
   }
@@ -168,6 +176,7 @@ export class BatchBroker {
       this.stats.waitMs += performance.now() - t0;
     }
     this.buffer.delete(seq);
+    this.assignees.delete(seq);
     this.nextConsume++;
     this.pump();
     return batch;
@@ -301,7 +310,8 @@ export class BatchBroker {
 
   private batch(identity: Buffer, peer: Peer | undefined, msg: BatchMessage): void {
     const h = msg.header;
-    const from = peer?.loaderId ?? `peer ${identity.toString('hex').slice(0, 8)}`;
+    const key = identity.toString('hex');
+    const from = peer?.loaderId ?? `peer ${key.slice(0, 8)}`;
     if (!peer) this.send(identity, { type: 'reset', reason: 'unknown loader: say HELLO' });
     const plan = this.plan;
     const dataset = this.dataset;
@@ -309,21 +319,37 @@ export class BatchBroker {
       this.stats.stale++;
       return;
     }
+    if (h.epoch < plan.startEpoch || h.epoch >= plan.epochs) {
+      this.stats.stale++;
+      return;
+    }
     const seq = (h.epoch - plan.startEpoch) * plan.numBatches + h.index;
+    if (seq < this.nextConsume) {
+      // Already trained on: a late copy of a reassigned batch.
+      this.stats.duplicates++;
+      return;
+    }
+    // Only a loader this batch was assigned to may deliver it (the one it is assigned to now, or
+    // one it was taken from when it was reassigned: then the first valid copy wins).
+    if (!this.assignees.get(seq)?.has(key)) {
+      this.stats.unassigned++;
+      this.rejections.note(`batch (${h.epoch}, ${h.index}) was not assigned to this loader`, from);
+      return;
+    }
     peer?.inflight.delete(seq);
     const mismatch = batchMismatch(dataset, msg);
     if (mismatch) {
       this.rejections.note(mismatch, from);
-      this.pump();
-      return;
-    }
-    if (h.epoch < plan.startEpoch || h.epoch >= plan.epochs) {
-      this.stats.stale++;
+      // The credit is spent but the batch is still owed: someone must produce it again.
+      if (!this.buffer.has(seq) && !this.requeue.includes(seq)) {
+        this.requeue.push(seq);
+        this.requeue.sort((a, b) => a - b);
+      }
       this.pump();
       return;
     }
     this.stats.received++;
-    if (seq < this.nextConsume || this.buffer.has(seq)) {
+    if (this.buffer.has(seq)) {
       this.stats.duplicates++;
       this.pump();
       return;
@@ -376,6 +402,9 @@ export class BatchBroker {
       else this.nextAssign++;
       if (seq < this.nextConsume || this.buffer.has(seq)) continue;
       best.inflight.add(seq);
+      const owners = this.assignees.get(seq) ?? new Set<string>();
+      owners.add(best.key);
+      this.assignees.set(seq, owners);
       best.assignedAt = performance.now();
       const epoch = plan.startEpoch + Math.floor(seq / plan.numBatches);
       this.send(best.identity, { type: 'assign', runId: this.opts.runId, epoch, index: seq % plan.numBatches });
