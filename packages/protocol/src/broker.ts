@@ -3,6 +3,7 @@ import { DEFAULT_HEARTBEAT_MS, DEFAULT_LIVENESS } from './constants';
 import { decodeLoaderMessage } from './decode';
 import { encodeControl } from './encode';
 import { ProtocolError } from './errors';
+import { FloodGuard } from './flood-guard';
 import type { BatchMessage, DatasetFingerprint, Hello } from './messages';
 import { Rejections } from './rejections';
 import { SendQueue } from './send-queue';
@@ -35,6 +36,8 @@ export interface BrokerOptions {
   maxAhead?: number;
   /** extra admission check of a loader's dataset (e.g. against a checkpoint): a reason to refuse, or null */
   admit?: (dataset: DatasetFingerprint) => string | null;
+  /** rejected messages a peer may send per liveness window before it is muted (default 50) */
+  maxRejectsPerPeer?: number;
   log?: (line: string) => void;
 }
 
@@ -48,6 +51,8 @@ interface Peer {
   inflight: Set<number>;
   lastSeen: number;
   assignedAt: number;
+  /** silent past the liveness window at this point of the receive stream: see tick() */
+  suspect: { lastSeen: number; reads: number } | null;
 }
 
 export interface BrokerStats {
@@ -58,6 +63,10 @@ export interface BrokerStats {
   unassigned: number;
   reassigned: number;
   deadLoaders: number;
+  /** messages dropped unread because their peer was muted for flooding */
+  muted: number;
+  /** times a peer was muted */
+  mutes: number;
   /** total milliseconds next() waited for a batch that had not arrived yet */
   waitMs: number;
 }
@@ -76,7 +85,7 @@ export interface BrokerStats {
  */
 export class BatchBroker {
   readonly rejections: Rejections;
-  readonly stats: BrokerStats = { received: 0, duplicates: 0, stale: 0, unassigned: 0, reassigned: 0, deadLoaders: 0, waitMs: 0 };
+  readonly stats: BrokerStats = { received: 0, duplicates: 0, stale: 0, unassigned: 0, reassigned: 0, deadLoaders: 0, muted: 0, mutes: 0, waitMs: 0 };
   dataset: DatasetFingerprint | null = null;
 
   private readonly socket: Router;
@@ -87,7 +96,9 @@ export class BatchBroker {
   private readonly maxAhead: number;
   private readonly log: (line: string) => void;
   private timer: NodeJS.Timeout | null = null;
-  private lastTick = Date.now();
+  private readonly guard: FloodGuard;
+  /** messages read from the socket so far */
+  private reads = 0;
   private loop: Promise<void> | null = null;
   private datasetWaiters: Array<{ resolve: (d: DatasetFingerprint) => void; reject: (e: Error) => void }> = [];
 
@@ -112,6 +123,8 @@ export class BatchBroker {
     this.maxAhead = opts.maxAhead ?? 16;
     this.log = opts.log ?? (() => undefined);
     this.rejections = new Rejections(this.log, 'message');
+    const window = this.liveness * this.heartbeatMs;
+    this.guard = new FloodGuard({ maxStrikes: opts.maxRejectsPerPeer ?? 50, windowMs: window, muteMs: 2 * window });
     this.socket = new Router({ linger: 0, maxMessageSize: opts.maxMessageSize });
     this.queue = new SendQueue(this.socket, (e) => this.log(`send failed: ${e.message}`));
   }
@@ -136,7 +149,6 @@ export class BatchBroker {
       }
     }
     this.loop = this.receiveLoop();
-    this.lastTick = Date.now();
     this.timer = setInterval(() => this.tick(), this.heartbeatMs);
   }
 
@@ -253,14 +265,21 @@ export class BatchBroker {
 
   private handle(identity: Buffer, frames: Buffer[]): void {
     const key = identity.toString('hex');
+    const now = Date.now();
+    this.reads++;
+    if (!this.guard.admit(key, now)) {
+      this.stats.muted = this.guard.muted;
+      return;
+    }
     const peer = this.peers.get(key);
+    // Any message, even a malformed one, shows the peer is alive.
+    if (peer) peer.lastSeen = now;
     const decoded = decodeLoaderMessage(frames);
     if (!decoded.ok) {
       this.rejections.note(decoded.reason, peer?.loaderId ?? `peer ${key.slice(0, 8)}`);
-      this.send(identity, { type: 'malformed', reason: decoded.reason });
+      if (!this.strike(key, peer)) this.send(identity, { type: 'malformed', reason: decoded.reason });
       return;
     }
-    if (peer) peer.lastSeen = Date.now();
     const msg = decoded.message;
     if (this.finished !== null) {
       this.sendDone(identity);
@@ -271,7 +290,8 @@ export class BatchBroker {
         this.hello(identity, key, msg);
         return;
       case 'heartbeat':
-        if (!peer) this.send(identity, { type: 'reset', reason: 'unknown loader: say HELLO' });
+        // A loader we gave up on hears RESET on its next beat; a stranger beating fast is muted.
+        if (!peer && !this.strike(key, peer)) this.send(identity, { type: 'reset', reason: 'unknown loader: say HELLO' });
         return;
       case 'bye':
         if (peer) this.drop(peer, `said bye (${msg.reason})`);
@@ -296,7 +316,7 @@ export class BatchBroker {
     const now = Date.now();
     this.peers.set(key, {
       key, identity, loaderId: msg.loaderId, incarnation: msg.incarnation, window: msg.window,
-      inflight: new Set(), lastSeen: now, assignedAt: 0,
+      inflight: new Set(), lastSeen: now, assignedAt: 0, suspect: null,
     });
     this.send(identity, { type: 'welcome', runId: this.opts.runId, heartbeatMs: this.heartbeatMs, liveness: this.liveness });
     this.log(`loader ${msg.loaderId} joined (window ${msg.window}, ${msg.dataset.numBatches} batches/epoch)`);
@@ -334,6 +354,7 @@ export class BatchBroker {
     if (!this.assignees.get(seq)?.has(key)) {
       this.stats.unassigned++;
       this.rejections.note(`batch (${h.epoch}, ${h.index}) was not assigned to this loader`, from);
+      this.strike(key, peer);
       return;
     }
     peer?.inflight.delete(seq);
@@ -411,22 +432,40 @@ export class BatchBroker {
     }
   }
 
+  /** Count a rejected message against its peer; true when that got the peer muted (and dropped). */
+  private strike(key: string, peer: Peer | undefined): boolean {
+    if (!this.guard.strike(key, Date.now())) return false;
+    this.stats.mutes = this.guard.mutes;
+    this.log(`peer ${peer?.loaderId ?? key.slice(0, 8)} sent too many rejected messages: muted for ${(2 * this.liveness * this.heartbeatMs) / 1000}s`);
+    if (peer) this.drop(peer, 'was muted for flooding');
+    return true;
+  }
+
+  /**
+   * Heartbeats out, and liveness in. Silence is judged on what has been read, never on what is
+   * still waiting in the socket: a long training step (or a flood being worked through) leaves
+   * the loaders' heartbeats queued, and the timer can fire before they are read. So a peer silent
+   * past the window is only a suspect until either the socket is empty (nothing of it can be
+   * waiting) or enough messages have been read since that the ROUTER's fair queueing has served
+   * every peer that spoke lately at least twice.
+   */
   private tick(): void {
     const now = Date.now();
-    const lag = now - this.lastTick - this.heartbeatMs;
-    this.lastTick = now;
-    for (const p of this.peers.values()) {
-      // If this process itself was blocked (a long training step), the loaders' heartbeats are
-      // still waiting in the socket: give them a beat to be read before judging anyone dead.
-      if (lag > this.heartbeatMs / 2) p.lastSeen = Math.max(p.lastSeen, now - this.heartbeatMs);
-      this.send(p.identity, { type: 'heartbeat' });
-    }
+    const window = this.liveness * this.heartbeatMs;
+    for (const p of this.peers.values()) this.send(p.identity, { type: 'heartbeat' });
+    const backlog = this.socket.readable;
+    const turns = 2 * this.guard.activeSenders(now, window) + 2;
     for (const p of [...this.peers.values()]) {
-      if (now - p.lastSeen > this.liveness * this.heartbeatMs) {
-        this.stats.deadLoaders++;
-        this.drop(p, `missed ${this.liveness} heartbeats`);
+      if (now - p.lastSeen <= window) {
+        p.suspect = null;
+        continue;
       }
+      if (!p.suspect || p.suspect.lastSeen !== p.lastSeen) p.suspect = { lastSeen: p.lastSeen, reads: this.reads };
+      if (backlog && this.reads - p.suspect.reads < turns) continue;
+      this.stats.deadLoaders++;
+      this.drop(p, `missed ${this.liveness} heartbeats`);
     }
+    this.guard.prune(now, 4 * window);
   }
 }
 
