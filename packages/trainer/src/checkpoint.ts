@@ -37,6 +37,8 @@ export interface CheckpointMeta {
   /** batches the BatchNormalization statistics were re-estimated on before saving (0: none) */
   batchNormRecalibration?: number;
   savedAt: string;
+  /** the trainer process (attempt) that saved it: consumed.jsonl says what that attempt trained on */
+  attempt?: string;
 }
 
 export function checkpointName(epoch: number): string {
