@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, promises as fs } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { initBackend, tf } from '@pawpipe/tf-backend';
 import { makeModel, modelSummary, plotModel } from '@pawpipe/model';
@@ -10,7 +10,7 @@ import {
   saveCheckpoint, staleTemporaries, withBatchNormMomentum, DEFAULT_LEARNING_RATE,
 } from '@pawpipe/trainer';
 import { TrainerError } from '@pawpipe/trainer';
-import type { CheckpointMeta, EpochResult, ProgressStream } from '@pawpipe/trainer';
+import type { CheckpointMeta, ConsumedLine, EpochResult, ProgressStream } from '@pawpipe/trainer';
 
 export interface TrainerConfig {
   runDir: string;
@@ -153,22 +153,26 @@ export class TrainerApp {
     this.broker.serve(startEpoch, c.epochs);
     const progress = new KerasProgress(c.out);
     const consumedFile = path.join(c.runDir, RUN_FILES.consumed);
+    // This process is one attempt at the run: consumed.jsonl ties each batch and checkpoint to it (pawpipe audit).
+    const attempt = newAttemptId();
+    startConsumedLog(consumedFile, { type: 'attempt', runId, attempt, resumedFrom: startEpoch, numBatches: dataset.numBatches, epochs: c.epochs, startedAt: new Date().toISOString() });
     const broker = this.broker;
     let lastCheckpoint: string | null = latest?.dir ?? null;
     const results = await fit({
       model, numClasses, startEpoch, epochs: c.epochs, numBatches: dataset.numBatches, progress, recalibrateBatchNorm: c.recalibrateBn, microBatch,
       batches: (epoch) => broker.epoch(epoch),
       // The record of consumed batches (audit: nothing lost, nothing used twice); no fsync, a kill -9 keeps what the OS has.
-      onBatch: (b) => appendFileSync(consumedFile, `${JSON.stringify({ runId, epoch: b.epoch, index: b.index, n: b.shape[0], from: (b as { from?: string }).from })}\n`),
+      onBatch: (b) => appendFileSync(consumedFile, `${JSON.stringify({ type: 'batch', runId, attempt, epoch: b.epoch, index: b.index, n: b.shape[0], from: (b as { from?: string }).from })}\n`),
       onEpochEnd: async (r) => {
         const meta: CheckpointMeta = {
           format: 'pawpipe-checkpoint', formatVersion: 1, runId, epoch: r.epoch + 1, epochs: c.epochs,
           classNames: dataset.classNames, imageSize: dataset.imageSize, seed: dataset.seed, validationSplit: dataset.validationSplit,
           batchSize: dataset.batchSize, labelMode: dataset.labelMode, backend: backend.name,
           augmentation: { placement, ...augmentation }, metrics: { loss: r.loss, accuracy: r.accuracy },
-          optimizer: { className: 'Adam', learningRate: c.learningRate }, batchNormMomentum: resumed?.meta.batchNormMomentum ?? c.bnMomentum ?? 0.99, batchNormRecalibration: c.recalibrateBn, savedAt: new Date().toISOString(),
+          optimizer: { className: 'Adam', learningRate: c.learningRate }, batchNormMomentum: resumed?.meta.batchNormMomentum ?? c.bnMomentum ?? 0.99, batchNormRecalibration: c.recalibrateBn, savedAt: new Date().toISOString(), attempt,
         };
         const dir = await saveCheckpoint(this.checkpointsDir, model, meta, { writeDelayMs: c.checkpointWriteDelayMs });
+        await appendLineSynced(consumedFile, JSON.stringify({ type: 'checkpoint', runId, attempt, epoch: r.epoch + 1, dir: checkpointName(r.epoch + 1) }));
         lastCheckpoint = dir;
         await appendLineSynced(path.join(c.runDir, RUN_FILES.history), JSON.stringify({
           epoch: r.epoch + 1, loss: r.loss, accuracy: r.accuracy, seconds: r.seconds, steps: r.steps, images: r.images,
@@ -225,6 +229,28 @@ export function autoMicroBatch(backend: string, batchSize: number, imageSize: [n
   if (backend !== 'wasm') return batchSize;
   const perImage = 0.235e9 * (imageSize[0] * imageSize[1]) / (180 * 180);
   return Math.max(1, Math.min(batchSize, Math.floor(2e9 / perImage)));
+}
+
+function newAttemptId(): string {
+  return `${Date.now().toString(36)}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Open this attempt's record on a line of its own: a kill -9 may have left a torn last line. */
+function startConsumedLog(file: string, line: ConsumedLine): void {
+  let torn = false;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const last = Buffer.alloc(1);
+      torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  appendFileSync(file, `${torn ? '\n' : ''}${JSON.stringify(line)}\n`);
 }
 
 function newRunId(): string {
