@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { validateCommand } from '@pawpipe/image-validation';
 import { showAugmentedCommand, showCommand, splitCommand } from '@pawpipe/data-pipeline';
+import { auditCommand } from './audit-command';
 import { modelCommand } from './model-command';
 import { predictCommand, PREDICT_EXIT } from './predict-command';
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     .scriptName('pawpipe')
     .command(predictCommand as never)
     .command(modelCommand as never)
+    .command(auditCommand as never)
     .command(validateCommand as never)
     .command(splitCommand as never)
     .command(showCommand as never)
