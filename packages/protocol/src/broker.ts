@@ -2,6 +2,8 @@ import { Router } from 'zeromq';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_LIVENESS } from './constants';
 import { decodeLoaderMessage } from './decode';
 import { encodeControl } from './encode';
+import { applyCurveServer } from './curve';
+import type { CurveServer } from './curve';
 import { ProtocolError } from './errors';
 import { FloodGuard } from './flood-guard';
 import type { BatchMessage, DatasetFingerprint, Hello } from './messages';
@@ -38,6 +40,8 @@ export interface BrokerOptions {
   admit?: (dataset: DatasetFingerprint) => string | null;
   /** rejected messages a peer may send per liveness window before it is muted (default 50) */
   maxRejectsPerPeer?: number;
+  /** CURVE: encrypt and admit only clients with the right keys (see curve.ts); unset: plain TCP */
+  curve?: CurveServer;
   log?: (line: string) => void;
 }
 
@@ -97,6 +101,7 @@ export class BatchBroker {
   private readonly log: (line: string) => void;
   private timer: NodeJS.Timeout | null = null;
   private readonly guard: FloodGuard;
+  private releaseCurve: (() => Promise<void>) | null = null;
   /** messages read from the socket so far */
   private reads = 0;
   private loop: Promise<void> | null = null;
@@ -134,6 +139,7 @@ export class BatchBroker {
   }
 
   async start(): Promise<void> {
+    if (this.opts.curve) this.releaseCurve = await applyCurveServer(this.socket, this.opts.curve);
     // A port just released (a trainer restarted right after its predecessor closed) can stay
     // "in use" for a moment while zmq's I/O thread finishes closing: retry for up to 2 s.
     for (let attempt = 0; ; attempt++) {
@@ -229,6 +235,7 @@ export class BatchBroker {
     // for a moment: start() retries for that. (Unbinding first is no cure: libzmq 4.3.5 can abort
     // on a pipe assertion when a ROUTER with connected peers is unbound.)
     this.socket.close();
+    await this.releaseCurve?.();
     const err = new ProtocolError('closed', 'broker stopped');
     this.waiter?.reject(err);
     this.waiter = null;

@@ -1,4 +1,4 @@
-export type ProtocolErrorCode = 'rejected' | 'bad-endpoint' | 'closed' | 'dataset-mismatch' | 'trainer-failed';
+export type ProtocolErrorCode = 'rejected' | 'bad-endpoint' | 'closed' | 'dataset-mismatch' | 'trainer-failed' | 'bad-keys';
 
 export class ProtocolError extends Error {
   constructor(readonly code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {

@@ -19,3 +19,8 @@ export type { BrokerOptions, BrokerStats, ReceivedBatch } from './broker';
 export { BatchWorker } from './worker';
 export type { WorkerOptions, WorkerStats, ProducedBatch } from './worker';
 export { EventPublisher, EventSubscriber } from './events';
+export {
+  newKeyPair, writeKeyPair, readKeyPair, readPublicKey, readServerKeys, readClientKeys, parseCertificate,
+  applyCurveServer, applyCurveClient, isLoopback, PUBLIC_SUFFIX, SECRET_SUFFIX, AUTHORIZED_DIR,
+} from './curve';
+export type { CurveKeyPair, CurveServer, CurveClient } from './curve';
