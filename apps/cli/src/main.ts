@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { validateCommand } from '@pawpipe/image-validation';
 import { showAugmentedCommand, showCommand, splitCommand } from '@pawpipe/data-pipeline';
 import { auditCommand } from './audit-command';
+import { keysCommand } from './keys-command';
 import { modelCommand } from './model-command';
 import { predictCommand, PREDICT_EXIT } from './predict-command';
 
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     .command(predictCommand as never)
     .command(modelCommand as never)
     .command(auditCommand as never)
+    .command(keysCommand as never)
     .command(validateCommand as never)
     .command(splitCommand as never)
     .command(showCommand as never)

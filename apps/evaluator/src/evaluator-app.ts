@@ -5,6 +5,7 @@ import '@pawpipe/model'; // registers RandomFlip/RandomRotation, needed to load 
 import { indexDirectory, openDataset } from '@pawpipe/data-pipeline';
 import type { ImageDataset } from '@pawpipe/data-pipeline';
 import { EventSubscriber } from '@pawpipe/protocol';
+import type { CurveClient } from '@pawpipe/protocol';
 import {
   appendLineSynced, confusionSvg, confusionText, curvesSvg, evaluate, fsyncDir, listCheckpoints, loadCheckpoint,
   readJsonl, svgToPng, writeFileSynced,
@@ -24,6 +25,8 @@ export interface EvaluatorConfig {
   follow: boolean;
   /** folder scan interval: catches checkpoints whose event was missed */
   pollMs: number;
+  /** CURVE: the trainer's public key and this evaluator's key pair (undefined: plain TCP) */
+  curve?: CurveClient;
   log: (line: string) => void;
 }
 
@@ -72,7 +75,7 @@ export class EvaluatorApp {
   readonly records: EvalRecord[] = [];
 
   constructor(private readonly c: EvaluatorConfig) {
-    this.sub = new EventSubscriber(c.events, c.log);
+    this.sub = new EventSubscriber(c.events, c.log, c.curve);
   }
 
   get checkpointsDir(): string {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
-import { DEFAULT_EVENTS_PORT, endpoint } from '@pawpipe/protocol';
+import { DEFAULT_EVENTS_PORT, endpoint, readClientKeys } from '@pawpipe/protocol';
 import { MAX_WASM_THREADS } from '@pawpipe/tf-backend';
 import { EVAL_FILES, EvaluatorApp } from './evaluator-app';
 
@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     .option('wasm-threads', { type: 'number', default: 1, describe: `on wasm, XNNPACK threads for scoring (1 to ${MAX_WASM_THREADS})` })
     .option('batch-size', { type: 'number', default: 32 })
     .option('follow', { type: 'boolean', default: true, describe: 'wait for new checkpoints until the run ends (--no-follow: score what is there, exit)' })
+    .option('trainer-key', { type: 'string', describe: 'the trainer\'s public key (its NAME.key file): talk CURVE (encrypted, authenticated); needed when the trainer was given --keys' })
+    .option('keys', { type: 'string', describe: 'this evaluator\'s key folder (pawpipe keys --out DIR), when the trainer admits only authorized keys (default with --trainer-key: a new pair each start)' })
     .option('poll-ms', { type: 'number', default: 2000, describe: 'folder scan interval' })
     .example('$0 --run-dir runs/demo', 'follow the demo run')
     .example('$0 --run-dir runs/pets --data-dir PetImages --no-follow', 'score every checkpoint already saved')
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
       if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 1) throw new Error('--batch-size must be a positive integer');
       if (!Number.isInteger(a['wasm-threads']) || a['wasm-threads'] < 1 || a['wasm-threads'] > MAX_WASM_THREADS) throw new Error(`--wasm-threads must be an integer from 1 to ${MAX_WASM_THREADS}`);
       if (!/^tcp:\/\/.+:\d+$/.test(a.events)) throw new Error('--events must look like tcp://HOST:PORT');
+      if (a.keys !== undefined && a['trainer-key'] === undefined) throw new Error('--keys needs --trainer-key (the trainer\'s public NAME.key file)');
       return true;
     })
     .strict()
@@ -44,9 +47,10 @@ async function main(): Promise<void> {
     .parseAsync();
 
   const runDir = path.resolve(argv['run-dir']);
+  const curve = argv['trainer-key'] !== undefined ? await readClientKeys(path.resolve(argv['trainer-key']), argv.keys && path.resolve(argv.keys)) : undefined;
   const app = new EvaluatorApp({
     runDir, dataDir: path.resolve(argv['data-dir']), events: argv.events, backend: argv.backend, wasmThreads: argv['wasm-threads'], batchSize: argv['batch-size'],
-    follow: argv.follow, pollMs: argv['poll-ms'], log,
+    follow: argv.follow, pollMs: argv['poll-ms'], log, ...(curve && { curve }),
   });
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { initBackend, tf } from '@pawpipe/tf-backend';
 import { makeModel, modelSummary, plotModel } from '@pawpipe/model';
 import { BatchBroker, EventPublisher, batchMessageBudget } from '@pawpipe/protocol';
-import type { DatasetFingerprint } from '@pawpipe/protocol';
+import type { CurveServer, DatasetFingerprint } from '@pawpipe/protocol';
 import {
   KerasProgress, appendLineSynced, checkpointName, compileForClasses, fit, latestCheckpoint, loadCheckpoint,
   saveCheckpoint, staleTemporaries, withBatchNormMomentum, DEFAULT_LEARNING_RATE,
@@ -37,6 +37,8 @@ export interface TrainerConfig {
   doneGraceMs: number;
   /** fault-injection hook for tests: pause between checkpoint files */
   checkpointWriteDelayMs?: number;
+  /** CURVE for the data and event sockets (undefined: plain TCP, loopback only unless --insecure) */
+  curve?: CurveServer;
   out: ProgressStream;
   log: (line: string) => void;
 }
@@ -107,9 +109,9 @@ export class TrainerApp {
     this.broker = new BatchBroker({
       endpoint: c.dataEndpoint, runId, maxMessageSize: batchMessageBudget(c.batchSize, c.imageSize),
       heartbeatMs: c.heartbeatMs, liveness: c.liveness, maxAhead: c.maxAhead, log: c.log,
-      admit: (d) => admit(d, c, resumed?.meta ?? null),
+      admit: (d) => admit(d, c, resumed?.meta ?? null), ...(c.curve && { curve: c.curve }),
     });
-    this.publisher = new EventPublisher(c.eventsEndpoint, c.log);
+    this.publisher = new EventPublisher(c.eventsEndpoint, c.log, c.curve);
     await this.broker.start();
     await this.publisher.start();
     c.log(`run ${runId}: waiting for loaders on ${this.broker.address}; events on ${this.publisher.address}`);
