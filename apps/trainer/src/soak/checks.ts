@@ -5,26 +5,31 @@ import type { Life } from './supervisor';
 
 export interface Check { name: string; ok: boolean; detail: string }
 
-/** A life's memory verdict: peak RSS during its first full epoch against its peak afterwards. */
-export interface RssVerdict { life: Life; firstEpochPeak: number | null; laterPeak: number | null; ok: boolean | null }
+/** A life's memory verdict: peak RSS early after its first epoch against its peak at the end. */
+export interface RssVerdict { life: Life; firstEpochPeak: number | null; earlyPeak: number | null; latePeak: number | null; ok: boolean | null }
 
-/** Peak RSS may grow this much after the first epoch and still count as flat (allocator noise, caches). */
-export const RSS_SLACK = { ratio: 1.15, bytes: 32 * 1024 * 1024 };
+/** The late peak may exceed the early one by this much and still count as flat (allocator and GC noise). */
+export const RSS_SLACK = { ratio: 1.1, bytes: 32 * 1024 * 1024 };
 
 /**
- * "Flat after its first epoch": the first epoch of a life runs from the first checkpoint that
- * appeared after it started to the next one; its peak RSS there is the baseline; the peak over the
- * rest of the life must stay within RSS_SLACK of it. A life too short for that is not judged.
+ * "Flat after its first epoch": the part of a life after its first full epoch (from the second
+ * checkpoint that appeared after it started) is cut in two halves by time; the peak RSS of the
+ * second half must stay within RSS_SLACK of the first half's. Growth that goes on (a leak) fails;
+ * a one-time warm-up (V8 growing its heap, caches filling) early on does not. A life that did not
+ * see three checkpoints is not judged.
  */
 export function rssVerdict(life: Life, checkpointTimes: number[]): RssVerdict {
   const end = life.endedAt ?? Date.now();
   const marks = checkpointTimes.filter((t) => t > life.startedAt && t < end).sort((a, b) => a - b);
   const peak = (from: number, to: number) => life.rss.filter(([t]) => t >= from && t <= to).reduce<number | null>((m, [, r]) => (m === null || r > m ? r : m), null);
-  if (marks.length < 3) return { life, firstEpochPeak: null, laterPeak: null, ok: null };
+  if (marks.length < 3) return { life, firstEpochPeak: null, earlyPeak: null, latePeak: null, ok: null };
   const firstEpochPeak = peak(marks[0] as number, marks[1] as number);
-  const laterPeak = peak(marks[1] as number, end);
-  if (firstEpochPeak === null || laterPeak === null) return { life, firstEpochPeak, laterPeak, ok: null };
-  return { life, firstEpochPeak, laterPeak, ok: laterPeak <= firstEpochPeak * RSS_SLACK.ratio + RSS_SLACK.bytes };
+  const from = marks[1] as number;
+  const mid = from + (end - from) / 2;
+  const earlyPeak = peak(from, mid);
+  const latePeak = peak(mid, end);
+  if (earlyPeak === null || latePeak === null) return { life, firstEpochPeak, earlyPeak, latePeak, ok: null };
+  return { life, firstEpochPeak, earlyPeak, latePeak, ok: latePeak <= earlyPeak * RSS_SLACK.ratio + RSS_SLACK.bytes };
 }
 
 export async function endChecks(runDir: string, epochs: number, trainerExit: number | null, loaderIds: string[]): Promise<Check[]> {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -54,7 +54,7 @@ const log = (line: string) => process.stdout.write(`soak: ${line}\n`);
 async function main(): Promise<void> {
   const a = await yargs(hideBin(process.argv))
     .scriptName('pawpipe-soak')
-    .option('epochs', { type: 'number', default: 24 })
+    .option('epochs', { type: 'number', default: 60 })
     .option('image-size', { type: 'number', default: 16 })
     .option('batch-size', { type: 'number', default: 8 })
     .option('per-class', { type: 'number', default: 60, describe: 'demo pictures per class' })
@@ -170,6 +170,9 @@ async function main(): Promise<void> {
   if (timedOut) for (const p of all) await p.kill9();
   await hostile.stop();
   const wallS = (Date.now() - t0) / 1000;
+  // The samples behind the memory verdicts, for a closer look (kept with --keep or on failure).
+  writeFileSync(path.join(root, 'rss.jsonl'), all.flatMap((p) => p.lives.map((l) => JSON.stringify({ role: l.role, life: l.n, startedAt: l.startedAt - t0, endedAt: (l.endedAt ?? 0) - t0, rss: l.rss.map(([t, r]) => [t - t0, Math.round(r / MiB)]) }))).join('\n') + '\n');
+  writeFileSync(path.join(root, 'checkpoint-times.json'), JSON.stringify([...checkpointTimes].map(([e, t]) => [e, t - t0])));
 
   await initBackend('cpu');
   const checks: Check[] = await endChecks(runDir, a.epochs, trainerDone ? 0 : trainer.lives[trainer.lives.length - 1]?.exitCode ?? null, loaderIds);
@@ -178,18 +181,18 @@ async function main(): Promise<void> {
   const badRss = verdicts.filter((v) => v.ok === false);
   const judged = verdicts.filter((v) => v.ok !== null);
   checks.push({ name: 'peak RSS flat after the first epoch', ok: badRss.length === 0 && judged.length > 0,
-    detail: `${judged.length} of ${verdicts.length} lives long enough to judge (3+ checkpoints); ${badRss.length} grew beyond x${RSS_SLACK.ratio} + ${RSS_SLACK.bytes / MiB} MiB` });
+    detail: `${judged.length} of ${verdicts.length} lives long enough to judge (3+ checkpoints); ${badRss.length} kept growing (late half > early half x${RSS_SLACK.ratio} + ${RSS_SLACK.bytes / MiB} MiB)` });
   checks.push({ name: 'no unexpected exits', ok: unexpected.length === 0 && !timedOut, detail: timedOut ? `gave up after ${a['max-minutes']} min` : unexpected.length ? unexpected.slice(0, 3).join('; ') : 'every exit was a kill or the end of the run' });
 
   // ---- summary ----
   const out: string[] = [];
   const mib = (b: number | null) => (b === null ? '-' : `${(b / MiB).toFixed(0)} MiB`);
   out.push('', `pawpipe soak: ${a.epochs} epochs, wall time ${wallS.toFixed(0)} s, seed ${seed}`, '');
-  out.push('process        lives  kill -9  peak RSS   first-epoch peak -> later peak (each judged life)');
+  out.push('process        lives  kill -9  peak RSS   peak RSS per judged life: 1st epoch / rest, early half -> late half');
   for (const p of all) {
     const vs = verdicts.filter((v) => v.life.role === p.role);
     const peak = Math.max(0, ...p.lives.flatMap((l) => l.rss.map(([, r]) => r)));
-    const judgedText = vs.filter((v) => v.ok !== null).map((v) => `${mib(v.firstEpochPeak)}->${mib(v.laterPeak)}${v.ok ? '' : ' GREW'}`).join(', ') || 'no life long enough';
+    const judgedText = vs.filter((v) => v.ok !== null).map((v) => `${mib(v.firstEpochPeak)} / ${mib(v.earlyPeak)}->${mib(v.latePeak)}${v.ok ? '' : ' GREW'}`).join(', ') || 'no life long enough';
     out.push(`${p.role.padEnd(14)} ${String(p.lives.length).padStart(5)}  ${String(kills.filter((k) => k.role === p.role).length).padStart(7)}  ${mib(peak).padStart(8)}   ${judgedText}`);
   }
   out.push('', `kills survived: ${kills.length}; hostile peer: ${hostile.sent} malformed messages sent over ${hostile.connections} connections, ${hostile.answered} answered "malformed", the rest dropped unread (muted), none trained on`, '');
