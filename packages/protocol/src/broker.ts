@@ -352,8 +352,9 @@ export class BatchBroker {
     }
     const seq = (h.epoch - plan.startEpoch) * plan.numBatches + h.index;
     if (seq < this.nextConsume) {
-      // Already trained on: a late copy of a reassigned batch.
+      // Already trained on: a late copy of a reassigned batch. Its sender gets its credit back.
       this.stats.duplicates++;
+      if (peer?.inflight.delete(seq)) this.pump();
       return;
     }
     // Only a loader this batch was assigned to may deliver it (the one it is assigned to now, or

@@ -304,7 +304,8 @@ test('a reassigned batch: the first valid copy wins, from either of the loaders 
   // Reassigned to "a", whose copy is held back until the old one arrived.
   let release!: () => void;
   const held = new Promise<void>((r) => { release = r; });
-  startWorker(b.address, 'a', async (e, i) => { if (i === 0) await held; return fake(e, i); });
+  // Window 1: unless its late, duplicate copy of (0, 0) gives "a" its credit back, it gets no more work.
+  startWorker(b.address, 'a', async (e, i) => { if (i === 0) await held; return fake(e, i); }, { window: 1 });
   await sleep(300);
   const f = fake(0, 0);
   f.images[2] = 55;
@@ -316,4 +317,6 @@ test('a reassigned batch: the first valid copy wins, from either of the loaders 
   const rest = await consume(b, 4);
   expect(rest.map(([, i]) => i)).toEqual([1, 2, 3, 4]);
   expect(b.stats.unassigned).toBe(0);
+  expect(b.stats.duplicates).toBe(1);
 });
+
