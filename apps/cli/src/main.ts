@@ -3,6 +3,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { validateCommand } from '@pawpipe/image-validation';
 import { showAugmentedCommand, showCommand, splitCommand } from '@pawpipe/data-pipeline';
+import { auditCommand } from './audit-command';
+import { keysCommand } from './keys-command';
 import { modelCommand } from './model-command';
 import { predictCommand, PREDICT_EXIT } from './predict-command';
 
@@ -15,6 +17,8 @@ async function main(): Promise<void> {
     .scriptName('pawpipe')
     .command(predictCommand as never)
     .command(modelCommand as never)
+    .command(auditCommand as never)
+    .command(keysCommand as never)
     .command(validateCommand as never)
     .command(splitCommand as never)
     .command(showCommand as never)

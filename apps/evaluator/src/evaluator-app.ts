@@ -6,6 +6,7 @@ import '@pawpipe/model'; // registers RandomFlip/RandomRotation, needed to load 
 import { indexDirectory, openDataset } from '@pawpipe/data-pipeline';
 import type { ImageDataset } from '@pawpipe/data-pipeline';
 import { CheckpointClient, EventSubscriber } from '@pawpipe/protocol';
+import type { CurveClient } from '@pawpipe/protocol';
 import {
   appendLineSynced, confusionSvg, confusionText, curvesSvg, evaluate, fsyncDir, listCheckpoints, loadCheckpoint,
   readJsonl, readMeta, svgToPng, writeFileSynced,
@@ -32,6 +33,8 @@ export interface EvaluatorConfig {
   checkpoints?: string;
   /** how long one checkpoint request waits for its answer before asking again (default 5000 ms) */
   fetchTimeoutMs?: number;
+  /** CURVE: the trainer's public key and this evaluator's key pair (undefined: plain TCP) */
+  curve?: CurveClient;
   log: (line: string) => void;
   /** validation categories left out of the data (default: data-pipeline's); the loaders must use the same */
   exclude?: string[];
@@ -90,7 +93,7 @@ export class EvaluatorApp {
   fetchFailed: string | null = null;
 
   constructor(private readonly c: EvaluatorConfig) {
-    this.sub = new EventSubscriber(c.events, c.log);
+    this.sub = new EventSubscriber(c.events, c.log, c.curve);
   }
 
   get checkpointsDir(): string {
@@ -109,7 +112,7 @@ export class EvaluatorApp {
       this.sub.start();
       void this.listen();
       if (c.checkpoints) {
-        this.client = new CheckpointClient({ endpoint: c.checkpoints, timeoutMs: c.fetchTimeoutMs, log: c.log });
+        this.client = new CheckpointClient({ endpoint: c.checkpoints, timeoutMs: c.fetchTimeoutMs, log: c.log, ...(c.curve && { curve: c.curve }) });
         void this.fetchLoop();
       }
     }

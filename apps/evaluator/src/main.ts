@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
 import { DEFAULT_EXCLUDE, checkExclude } from '@pawpipe/data-pipeline';
-import { DEFAULT_CHECKPOINT_PORT, DEFAULT_EVENTS_PORT, endpoint } from '@pawpipe/protocol';
+import { DEFAULT_CHECKPOINT_PORT, DEFAULT_EVENTS_PORT, endpoint, readClientKeys } from '@pawpipe/protocol';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
 import { EVAL_FILES, EvaluatorApp } from './evaluator-app';
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     .option('wasm-threads', { type: 'number', default: 1, describe: `on wasm, XNNPACK threads for scoring (1 to ${MAX_WASM_THREADS})` })
     .option('batch-size', { type: 'number', default: 32 })
     .option('follow', { type: 'boolean', default: true, describe: 'wait for new checkpoints until the run ends (--no-follow: score what is there, exit)' })
+    .option('trainer-key', { type: 'string', describe: 'the trainer\'s public key (its NAME.key file): talk CURVE (encrypted, authenticated); needed when the trainer was given --keys' })
+    .option('keys', { type: 'string', describe: 'this evaluator\'s key folder (pawpipe keys --out DIR), when the trainer admits only authorized keys (default with --trainer-key: a new pair each start)' })
     .option('poll-ms', { type: 'number', default: 2000, describe: 'folder scan interval' })
     .option('exclude', { type: 'string', array: true, describe: `validation categories left out, or none; give the loaders the same (default: ${DEFAULT_EXCLUDE.join(' ')})` })
     .example('$0 --run-dir runs/demo', 'follow the demo run')
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
       if (a.exclude !== undefined) checkExcludeFlag(a.exclude);
       if (a.checkpoints !== undefined && !/^tcp:\/\/.+:\d+$/.test(a.checkpoints)) throw new Error('--checkpoints must look like tcp://HOST:PORT');
       if (!Number.isInteger(a['fetch-timeout-ms']) || a['fetch-timeout-ms'] < 1) throw new Error('--fetch-timeout-ms must be a positive integer');
+      if (a.keys !== undefined && a['trainer-key'] === undefined) throw new Error('--keys needs --trainer-key (the trainer\'s public NAME.key file)');
       return true;
     })
     .strict()
@@ -52,9 +55,10 @@ async function main(): Promise<void> {
     .parseAsync();
 
   const runDir = path.resolve(argv['run-dir']);
+  const curve = argv['trainer-key'] !== undefined ? await readClientKeys(path.resolve(argv['trainer-key']), argv.keys && path.resolve(argv.keys)) : undefined;
   const app = new EvaluatorApp({
     runDir, dataDir: path.resolve(argv['data-dir']), events: argv.events, backend: argv.backend, wasmThreads: argv['wasm-threads'], batchSize: argv['batch-size'],
-    follow: argv.follow, pollMs: argv['poll-ms'], log,
+    follow: argv.follow, pollMs: argv['poll-ms'], log, ...(curve && { curve }),
     ...(argv.exclude !== undefined && { exclude: argv.exclude }),
     checkpoints: argv.checkpoints ?? argv.events.replace(/:\d+$/, `:${DEFAULT_CHECKPOINT_PORT}`), fetchTimeoutMs: argv['fetch-timeout-ms'],
   });

@@ -3,6 +3,7 @@ import { ensureDemoData } from '@pawpipe/demo-data';
 import { indexDirectory, openDataset } from '@pawpipe/data-pipeline';
 import type { ImageDataset } from '@pawpipe/data-pipeline';
 import { BatchWorker } from '@pawpipe/protocol';
+import type { CurveClient } from '@pawpipe/protocol';
 import type { DatasetFingerprint } from '@pawpipe/protocol';
 
 export type AugmentPlacement = 'loader' | 'model' | 'none';
@@ -28,6 +29,8 @@ export interface LoaderConfig {
   cacheDir?: string;
   /** validation categories left out of training (default: data-pipeline's); the evaluator must use the same */
   exclude?: string[];
+  /** CURVE: the trainer's public key and this loader's key pair (undefined: plain TCP) */
+  curve?: CurveClient;
   log: (line: string) => void;
 }
 
@@ -73,7 +76,7 @@ export class Loader {
     c.log(`serving ${ds.size} training images of [${ds.classNames.join(', ')}] as ${ds.numBatches} batches of ${ds.batchSize} at ${ds.imageSize.join('x')} (augmentation: ${fingerprint.augment}) to ${c.trainer}`);
     this.worker = new BatchWorker({
       endpoint: c.trainer, loaderId: c.loaderId, window: c.window, concurrency: c.concurrency, dataset: fingerprint,
-      heartbeatMs: c.heartbeatMs, log: c.log,
+      heartbeatMs: c.heartbeatMs, log: c.log, ...(c.curve && { curve: c.curve }),
       produce: async (epoch, index) => {
         const b = await ds.batch(epoch, index);
         if (b.skipped.length > 0) c.log(`batch (${epoch}, ${index}): left out ${b.skipped.map((s, i) => `${s} (${b.skippedReasons[i] ?? 'unreadable'})`).join(', ')}`);

@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
 import { DEFAULT_EXCLUDE, checkExclude } from '@pawpipe/data-pipeline';
-import { DEFAULT_DATA_PORT, DEFAULT_HEARTBEAT_MS, ProtocolError, endpoint } from '@pawpipe/protocol';
+import { DEFAULT_DATA_PORT, DEFAULT_HEARTBEAT_MS, ProtocolError, endpoint, readClientKeys } from '@pawpipe/protocol';
 import { Loader, defaultLoaderId } from './loader';
 import type { AugmentPlacement } from './loader';
 
@@ -34,9 +34,12 @@ async function main(): Promise<void> {
     .option('concurrency', { type: 'number', default: 2, describe: 'batches prepared at once' })
     .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS })
     .option('exclude', { type: 'string', array: true, describe: `validation categories left out of training, or none; give the evaluator the same (default: ${DEFAULT_EXCLUDE.join(' ')})` })
+    .option('trainer-key', { type: 'string', describe: 'the trainer\'s public key (its NAME.key file): talk CURVE (encrypted, authenticated); needed when the trainer was given --keys' })
+    .option('keys', { type: 'string', describe: 'this loader\'s key folder (pawpipe keys --out DIR), when the trainer admits only authorized keys (default with --trainer-key: a new pair each start)' })
     .option('cache-dir', { type: 'string', describe: 'folder for decoded, resized images, shared by the loaders of this machine (default: memory only)' })
     .example('$0 --ensure-demo --image-size 48', 'serve the demo data at 48x48 to a trainer on this machine')
     .example('$0 --data-dir PetImages --image-size 180 --trainer tcp://10.0.0.5:5555', 'the Kaggle folder, to a trainer elsewhere')
+    .example('$0 --trainer tcp://10.0.0.5:5555 --trainer-key trainer.key --keys keys/loader-1', 'to a trainer started with --keys (CURVE)')
     .check((a) => {
       if (!Number.isInteger(a['image-size']) || a['image-size'] < 8) throw new Error('--image-size must be an integer >= 8');
       if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 1) throw new Error('--batch-size must be a positive integer');
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
       if (!(a['validation-split'] > 0 && a['validation-split'] < 1)) throw new Error('--validation-split must be in (0, 1)');
       if (!/^tcp:\/\/.+:\d+$/.test(a.trainer)) throw new Error('--trainer must look like tcp://HOST:PORT');
       if (a.exclude !== undefined) checkExcludeFlag(a.exclude);
+      if (a.keys !== undefined && a['trainer-key'] === undefined) throw new Error('--keys needs --trainer-key (the trainer\'s public NAME.key file)');
       return true;
     })
     .strict()
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
     })
     .parseAsync();
 
+  const curve = argv['trainer-key'] !== undefined ? await readClientKeys(path.resolve(argv['trainer-key']), argv.keys && path.resolve(argv.keys)) : undefined;
   const loader = new Loader({
     dataDir: path.resolve(argv['data-dir']), ensureDemo: argv['ensure-demo'], imageSize: [argv['image-size'], argv['image-size']],
     batchSize: argv['batch-size'], seed: argv.seed, validationSplit: argv['validation-split'], augment: argv.augment as AugmentPlacement,
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
     concurrency: argv.concurrency, heartbeatMs: argv['heartbeat-ms'], log,
     ...(argv['cache-dir'] !== undefined && { cacheDir: path.resolve(argv['cache-dir']) }),
     ...(argv.exclude !== undefined && { exclude: argv.exclude }),
+    ...(curve && { curve }),
   });
   let stopping = false;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
-  DEFAULT_CHECKPOINT_PORT, DEFAULT_DATA_PORT, DEFAULT_EVENTS_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_HOST, DEFAULT_LIVENESS, endpoint,
+  DEFAULT_CHECKPOINT_PORT, DEFAULT_DATA_PORT, DEFAULT_EVENTS_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_HOST, DEFAULT_LIVENESS, endpoint, isLoopback, readServerKeys,
 } from '@pawpipe/protocol';
 import { DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE } from '@pawpipe/trainer';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@pawpipe/tf-backend';
@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'auto: tfjs-node-gpu with a GPU, WebGPU on a hardware adapter, tfjs-node, wasm, cpu (see the README)' })
     .option('wasm-threads', { type: 'number', default: 1, describe: `on wasm, XNNPACK threads for the training step (1 to ${MAX_WASM_THREADS}; 2 trains ~1.3-1.5x faster on a 2-core machine but competes with the loader's decoding)` })
     .option('listen', { type: 'string', default: DEFAULT_HOST, describe: 'interface to bind (0.0.0.0 to accept loaders and evaluators from other machines)' })
+    .option('keys', { type: 'string', describe: 'key folder (pawpipe keys --out DIR): CURVE on both sockets; with DIR/authorized/*.key, only those loaders and evaluators get in' })
+    .option('insecure', { type: 'boolean', default: false, describe: 'allow a non-loopback --listen without --keys (anyone who reaches the port can feed batches and read events)' })
     .option('data-port', { type: 'number', default: DEFAULT_DATA_PORT, describe: 'ROUTER port loaders connect to' })
     .option('events-port', { type: 'number', default: DEFAULT_EVENTS_PORT, describe: 'PUB port for checkpoint events' })
     .option('checkpoint-port', { type: 'number', default: DEFAULT_CHECKPOINT_PORT, describe: 'ROUTER port evaluators on other machines fetch checkpoints from' })
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     .option('done-grace-ms', { type: 'number', default: 1500, describe: 'after the last epoch, keep telling late loaders DONE this long' })
     .option('checkpoint-write-delay-ms', { type: 'number', hidden: true, describe: 'fault-injection tests: pause between checkpoint files' })
     .example('$0 --run-dir runs/demo --image-size 48 --epochs 10', 'the demo job')
-    .example('$0 --run-dir runs/pets --image-size 180 --epochs 50 --listen 0.0.0.0', 'the Kaggle job, loaders on other machines')
+    .example('$0 --run-dir runs/pets --image-size 180 --epochs 50 --listen 0.0.0.0 --keys keys/trainer', 'the Kaggle job, loaders on other machines (CURVE)')
     .check((a) => {
       for (const k of ['epochs', 'image-size', 'batch-size', 'data-port', 'events-port', 'heartbeat-ms', 'liveness', 'max-ahead'] as const) {
         if (!Number.isInteger(a[k]) || (a[k] as number) < 1) throw new Error(`--${k} must be a positive integer`);
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
       if (!(a['learning-rate'] > 0)) throw new Error('--learning-rate must be > 0');
       if (a['micro-batch'] !== 'auto' && !(Number.isInteger(Number(a['micro-batch'])) && Number(a['micro-batch']) >= 1)) throw new Error('--micro-batch must be auto or a positive integer');
       if (!Number.isInteger(a['recalibrate-bn']) || a['recalibrate-bn'] < 0) throw new Error('--recalibrate-bn must be an integer >= 0');
+      if (!isLoopback(a.listen) && a.keys === undefined && !a.insecure) throw new Error(`--listen ${a.listen} lets anyone who reaches the port feed batches and read events: give --keys DIR (pawpipe keys --out DIR makes one) or --insecure`);
       if (a['bn-momentum'] !== undefined && !(a['bn-momentum'] > 0 && a['bn-momentum'] < 1)) throw new Error('--bn-momentum must be in (0, 1)');
       return true;
     })
@@ -64,11 +67,13 @@ async function main(): Promise<void> {
     .parseAsync();
 
   const runDir = path.resolve(argv['run-dir']);
+  const curve = argv.keys !== undefined ? await readServerKeys(path.resolve(argv.keys)) : undefined;
+  if (curve) log(`CURVE on: ${curve.authorized ? `${curve.authorized.length} authorized client key(s) from ${path.join(argv.keys as string, 'authorized')}` : `any client that holds this trainer's public key (add ${path.join(argv.keys as string, 'authorized')}/*.key to admit only those)`}`);
   const app = new TrainerApp({
     runDir, epochs: argv.epochs, imageSize: [argv['image-size'], argv['image-size']], batchSize: argv['batch-size'],
     backend: argv.backend, wasmThreads: argv['wasm-threads'], dataEndpoint: endpoint(argv.listen, argv['data-port']), eventsEndpoint: endpoint(argv.listen, argv['events-port']), checkpointEndpoint: endpoint(argv.listen, argv['checkpoint-port']),
     learningRate: argv['learning-rate'], bnMomentum: argv['bn-momentum'], recalibrateBn: argv['recalibrate-bn'], microBatch: argv['micro-batch'] === 'auto' ? 'auto' : Number(argv['micro-batch']), heartbeatMs: argv['heartbeat-ms'], liveness: argv.liveness, maxAhead: argv['max-ahead'],
-    doneGraceMs: argv['done-grace-ms'], checkpointWriteDelayMs: argv['checkpoint-write-delay-ms'], out: process.stdout, log,
+    doneGraceMs: argv['done-grace-ms'], checkpointWriteDelayMs: argv['checkpoint-write-delay-ms'], out: process.stdout, log, ...(curve && { curve }),
   });
   let stopping = false;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {

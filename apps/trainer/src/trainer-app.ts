@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, promises as fs } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { initBackend, releaseWebGpu, tf } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
 import { autoMicroBatch, makeModel, modelSummary, plotModel } from '@pawpipe/model';
 import { BatchBroker, CheckpointServer, EventPublisher, batchMessageBudget } from '@pawpipe/protocol';
-import type { DatasetFingerprint } from '@pawpipe/protocol';
+import type { CurveServer, DatasetFingerprint } from '@pawpipe/protocol';
 import {
   KerasProgress, appendLineSynced, checkpointName, compileForClasses, fit, latestCheckpoint, loadCheckpoint,
   saveCheckpoint, staleTemporaries, withBatchNormMomentum, DEFAULT_LEARNING_RATE,
 } from '@pawpipe/trainer';
 import { TrainerError } from '@pawpipe/trainer';
-import type { CheckpointMeta, EpochResult, ProgressStream } from '@pawpipe/trainer';
+import type { CheckpointMeta, ConsumedLine, EpochResult, ProgressStream } from '@pawpipe/trainer';
 
 export interface TrainerConfig {
   runDir: string;
@@ -42,6 +42,8 @@ export interface TrainerConfig {
   doneGraceMs: number;
   /** fault-injection hook for tests: pause between checkpoint files */
   checkpointWriteDelayMs?: number;
+  /** CURVE for the data and event sockets (undefined: plain TCP, loopback only unless --insecure) */
+  curve?: CurveServer;
   out: ProgressStream;
   log: (line: string) => void;
 }
@@ -113,14 +115,14 @@ export class TrainerApp {
     this.broker = new BatchBroker({
       endpoint: c.dataEndpoint, runId, maxMessageSize: batchMessageBudget(c.batchSize, c.imageSize),
       heartbeatMs: c.heartbeatMs, liveness: c.liveness, maxAhead: c.maxAhead, log: c.log,
-      admit: (d) => admit(d, c, resumed?.meta ?? null),
+      admit: (d) => admit(d, c, resumed?.meta ?? null), ...(c.curve && { curve: c.curve }),
     });
-    this.publisher = new EventPublisher(c.eventsEndpoint, c.log);
+    this.publisher = new EventPublisher(c.eventsEndpoint, c.log, c.curve);
     await this.broker.start();
     await this.publisher.start();
     c.log(`run ${runId}: waiting for loaders on ${this.broker.address}; events on ${this.publisher.address}`);
     if (c.checkpointEndpoint) {
-      this.checkpointServer = new CheckpointServer({ endpoint: c.checkpointEndpoint, checkpointsDir: this.checkpointsDir, runId, log: c.log });
+      this.checkpointServer = new CheckpointServer({ endpoint: c.checkpointEndpoint, checkpointsDir: this.checkpointsDir, runId, log: c.log, ...(c.curve && { curve: c.curve }) });
       await this.checkpointServer.start();
       c.log(`serving checkpoints on ${this.checkpointServer.address}`);
     }
@@ -169,22 +171,26 @@ export class TrainerApp {
     this.broker.serve(startEpoch, c.epochs);
     const progress = new KerasProgress(c.out);
     const consumedFile = path.join(c.runDir, RUN_FILES.consumed);
+    // This process is one attempt at the run: consumed.jsonl ties each batch and checkpoint to it (pawpipe audit).
+    const attempt = newAttemptId();
+    startConsumedLog(consumedFile, { type: 'attempt', runId, attempt, resumedFrom: startEpoch, numBatches: dataset.numBatches, epochs: c.epochs, startedAt: new Date().toISOString() });
     const broker = this.broker;
     let lastCheckpoint: string | null = latest?.dir ?? null;
     const results = await fit({
       model, numClasses, startEpoch, epochs: c.epochs, numBatches: dataset.numBatches, progress, recalibrateBatchNorm: c.recalibrateBn, microBatch,
       batches: (epoch) => broker.epoch(epoch),
       // The record of consumed batches (audit: nothing lost, nothing used twice); no fsync, a kill -9 keeps what the OS has.
-      onBatch: (b) => appendFileSync(consumedFile, `${JSON.stringify({ runId, epoch: b.epoch, index: b.index, n: b.shape[0], from: (b as { from?: string }).from })}\n`),
+      onBatch: (b) => appendFileSync(consumedFile, `${JSON.stringify({ type: 'batch', runId, attempt, epoch: b.epoch, index: b.index, n: b.shape[0], from: (b as { from?: string }).from })}\n`),
       onEpochEnd: async (r) => {
         const meta: CheckpointMeta = {
           format: 'pawpipe-checkpoint', formatVersion: 1, runId, epoch: r.epoch + 1, epochs: c.epochs,
           classNames: dataset.classNames, imageSize: dataset.imageSize, seed: dataset.seed, validationSplit: dataset.validationSplit,
           batchSize: dataset.batchSize, labelMode: dataset.labelMode, backend: backend.name,
           augmentation: { placement, ...augmentation }, metrics: { loss: r.loss, accuracy: r.accuracy },
-          optimizer: { className: 'Adam', learningRate: c.learningRate }, batchNormMomentum: resumed?.meta.batchNormMomentum ?? c.bnMomentum ?? 0.99, batchNormRecalibration: c.recalibrateBn, savedAt: new Date().toISOString(),
+          optimizer: { className: 'Adam', learningRate: c.learningRate }, batchNormMomentum: resumed?.meta.batchNormMomentum ?? c.bnMomentum ?? 0.99, batchNormRecalibration: c.recalibrateBn, savedAt: new Date().toISOString(), attempt,
         };
         const dir = await saveCheckpoint(this.checkpointsDir, model, meta, { writeDelayMs: c.checkpointWriteDelayMs });
+        await appendLineSynced(consumedFile, JSON.stringify({ type: 'checkpoint', runId, attempt, epoch: r.epoch + 1, dir: checkpointName(r.epoch + 1) }));
         lastCheckpoint = dir;
         await appendLineSynced(path.join(c.runDir, RUN_FILES.history), JSON.stringify({
           epoch: r.epoch + 1, loss: r.loss, accuracy: r.accuracy, seconds: r.seconds, steps: r.steps, images: r.images,
@@ -236,6 +242,28 @@ function explainWasmMemory(e: unknown, backend: string, batchSize: number, image
     return new TrainerError('out-of-memory', `the wasm backend ran out of memory training batches of ${batchSize} at ${imageSize.join('x')} (${msg.split('.')[0]}); use a smaller --micro-batch (8 fits at 180x180), smaller images, or a machine with tfjs-node`, undefined, { cause: e });
   }
   return e;
+}
+
+function newAttemptId(): string {
+  return `${Date.now().toString(36)}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Open this attempt's record on a line of its own: a kill -9 may have left a torn last line. */
+function startConsumedLog(file: string, line: ConsumedLine): void {
+  let torn = false;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const last = Buffer.alloc(1);
+      torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  appendFileSync(file, `${torn ? '\n' : ''}${JSON.stringify(line)}\n`);
 }
 
 function newRunId(): string {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { generateDemoData } from '@pawpipe/demo-data';
 import '@pawpipe/model'; // registers RandomFlip/RandomRotation for loading Option-1 checkpoints
 import { initBackend } from '@pawpipe/tf-backend';
-import { latestCheckpoint, loadCheckpoint } from '@pawpipe/trainer';
+import { auditRun, latestCheckpoint, loadCheckpoint } from '@pawpipe/trainer';
 import { freePort, jsonl, kill9, killAll, start, waitFor } from './procs';
 import type { Proc } from './procs';
 
@@ -30,7 +30,12 @@ afterAll(() => {
   rmSync(cacheDir, { recursive: true, force: true });
 });
 
-interface Consumed { runId: string; epoch: number; index: number; from: string }
+interface Consumed { type?: string; runId: string; attempt?: string; epoch: number; index: number; from: string }
+
+/** The batch lines of consumed.jsonl (it also records each attempt's start and checkpoints). */
+function consumedBatches(file: string): Consumed[] {
+  return jsonl<Consumed>(file).filter((l) => l.type === undefined || l.type === 'batch');
+}
 interface Ports { data: number; events: number; checkpoints: number }
 
 const env = { PAWPIPE_CACHE_DIR: cacheDir };
@@ -86,7 +91,7 @@ test('two loaders, a trainer and an evaluator: batches in order, a checkpoint pe
   expect(await exitCode(ev, 'evaluator')).toBe(0);
   expect(ev.err()).toMatch(/backend: wasm \(tfjs-backend-wasm \(threaded SIMD, 2 threads\)/);
 
-  const consumed = jsonl<Consumed>(path.join(runDir, 'consumed.jsonl'));
+  const consumed = consumedBatches(path.join(runDir, 'consumed.jsonl'));
   const n = numBatchesOf(tr);
   expectEachBatchOnce(consumed, [0, 1], n);
   expect(new Set(consumed.map((c) => c.from))).toEqual(new Set(['L1', 'L2']));
@@ -111,19 +116,26 @@ test('kill -9 the trainer after a checkpoint: the restart resumes at the next ep
   const first = trainer(runDir, p, 3);
   await waitFor('save_at_1', () => existsSync(path.join(runDir, 'checkpoints', 'save_at_1', 'meta.json')));
   await kill9(first);
-  const before = jsonl<Consumed>(path.join(runDir, 'consumed.jsonl'));
+  const before = consumedBatches(path.join(runDir, 'consumed.jsonl'));
   const second = trainer(runDir, p, 3);
   expect(await exitCode(second, 'restarted trainer')).toBe(0);
   expect(await exitCode(l, 'loader')).toBe(0);
   expect(second.err()).toMatch(/resuming run \S+ from .*save_at_\d+ \(epoch \d\/3 done\)/);
   const resumedAt = Number(/\(epoch (\d)\/3 done\)/.exec(second.err())?.[1]);
-  const after = jsonl<Consumed>(path.join(runDir, 'consumed.jsonl')).slice(before.length);
+  const after = consumedBatches(path.join(runDir, 'consumed.jsonl')).slice(before.length);
   // The restarted trainer trained exactly the epochs after its checkpoint, every batch once, in order.
   expectEachBatchOnce(after, Array.from({ length: 3 - resumedAt }, (_, i) => resumedAt + i), numBatchesOf(second));
-  expect(new Set(jsonl<Consumed>(path.join(runDir, 'consumed.jsonl')).map((c) => c.runId)).size).toBe(1);
+  expect(new Set(consumedBatches(path.join(runDir, 'consumed.jsonl')).map((c) => c.runId)).size).toBe(1);
   const metas = await Promise.all([1, 2, 3].map(async (e) => (await loadCheckpoint(path.join(runDir, 'checkpoints', `save_at_${e}`))).meta));
   expect(metas.map((m) => m.epoch)).toEqual([1, 2, 3]);
   expect(new Set(metas.map((m) => m.runId)).size).toBe(1);
+  // The audit proves each epoch of the saved weights saw each batch once, across the two attempts.
+  const audit = await auditRun(runDir);
+  expect(audit.problems).toEqual([]);
+  expect(audit.ok).toBe(true);
+  expect(audit.epochs.map((e) => e.batches)).toEqual([1, 2, 3].map(() => numBatchesOf(second)));
+  expect(new Set(audit.epochs.map((e) => e.attempt)).size).toBe(2);
+  expect(audit.epochs[0]?.attempt).not.toBe(audit.epochs[2]?.attempt);
 
   // An evaluator started after the three checkpoints catches up from the folder, then exits.
   const late = evaluator(runDir, p);
@@ -167,13 +179,13 @@ test('kill -9 a loader mid-epoch and restart it: no batch lost, none used twice'
   const tr = trainer(runDir, p, 2);
   const consumedFile = path.join(runDir, 'consumed.jsonl');
   const first = loader(p, 'L1', ['--window', '3']);
-  await waitFor('two batches of epoch 1 consumed', () => jsonl<Consumed>(consumedFile).length >= 2);
+  await waitFor('two batches of epoch 1 consumed', () => consumedBatches(consumedFile).length >= 2);
   await kill9(first);
-  const killedAt = jsonl<Consumed>(consumedFile).length;
+  const killedAt = consumedBatches(consumedFile).length;
   const second = loader(p, 'L1', ['--window', '3']);
   expect(await exitCode(tr, 'trainer')).toBe(0);
   expect(await exitCode(second, 'restarted loader')).toBe(0);
-  const consumed = jsonl<Consumed>(consumedFile);
+  const consumed = consumedBatches(consumedFile);
   const n = numBatchesOf(tr);
   expect(killedAt).toBeLessThan(n); // the kill was mid-epoch
   expectEachBatchOnce(consumed, [0, 1], n);
@@ -185,7 +197,7 @@ test('SIGTERM/SIGINT: trainer and loader close their sockets and exit promptly w
   const p = await ports();
   const tr = trainer(runDir, p, 2);
   const l = loader(p, 'L1');
-  await waitFor('a consumed batch', () => jsonl<Consumed>(path.join(runDir, 'consumed.jsonl')).length >= 1);
+  await waitFor('a consumed batch', () => consumedBatches(path.join(runDir, 'consumed.jsonl')).length >= 1);
   process.kill(tr.pid, 'SIGTERM');
   expect(await tr.exited).toBe(143);
   expect(tr.err()).toMatch(/SIGTERM: closing sockets/);

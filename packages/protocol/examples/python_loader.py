@@ -3,7 +3,11 @@
 
 It feeds the trainer synthetic, learnable batches (class 1 images are bright, class 0 dark):
     python3 python_loader.py tcp://127.0.0.1:5555 --image-size 16 --batch-size 8 --batches 6
+To a trainer started with --keys (CURVE), give its public key and this loader's key folder:
+    python3 python_loader.py tcp://HOST:5555 --trainer-key keys/trainer/trainer.key --keys keys/py-1
 """
+import glob
+import os
 import argparse
 import json
 import time
@@ -16,6 +20,8 @@ p.add_argument("endpoint")
 p.add_argument("--image-size", type=int, default=16)
 p.add_argument("--batch-size", type=int, default=8)
 p.add_argument("--batches", type=int, default=6)
+p.add_argument("--trainer-key", help="the trainer's public NAME.key (ZeroMQ certificate): talk CURVE")
+p.add_argument("--keys", help="this loader's key folder (one NAME.key_secret), when the trainer admits only authorized keys")
 a = p.parse_args()
 
 classes = ["Cat", "Dog"]
@@ -35,6 +41,15 @@ def make_batch(epoch, index):
 ctx = zmq.Context()
 s = ctx.socket(zmq.DEALER)
 s.setsockopt(zmq.LINGER, 1000)
+if a.trainer_key:
+    # CURVE: the server's public key, and our own pair (a fresh one unless --keys names a folder)
+    import zmq.auth
+    server_public, _ = zmq.auth.load_certificate(a.trainer_key)
+    if a.keys:
+        public, secret = zmq.auth.load_certificate(glob.glob(os.path.join(a.keys, "*.key_secret"))[0])
+    else:
+        public, secret = zmq.curve_keypair()
+    s.curve_serverkey, s.curve_publickey, s.curve_secretkey = server_public, public, secret
 s.connect(a.endpoint)
 
 

@@ -2,7 +2,10 @@ import { Router } from 'zeromq';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_LIVENESS } from './constants';
 import { decodeLoaderMessage } from './decode';
 import { encodeControl } from './encode';
+import { applyCurveServer } from './curve';
+import type { CurveServer } from './curve';
 import { ProtocolError } from './errors';
+import { FloodGuard } from './flood-guard';
 import type { BatchMessage, DatasetFingerprint, Hello } from './messages';
 import { Rejections } from './rejections';
 import { SendQueue } from './send-queue';
@@ -35,6 +38,10 @@ export interface BrokerOptions {
   maxAhead?: number;
   /** extra admission check of a loader's dataset (e.g. against a checkpoint): a reason to refuse, or null */
   admit?: (dataset: DatasetFingerprint) => string | null;
+  /** rejected messages a peer may send per liveness window before it is muted (default 50) */
+  maxRejectsPerPeer?: number;
+  /** CURVE: encrypt and admit only clients with the right keys (see curve.ts); unset: plain TCP */
+  curve?: CurveServer;
   log?: (line: string) => void;
 }
 
@@ -48,14 +55,22 @@ interface Peer {
   inflight: Set<number>;
   lastSeen: number;
   assignedAt: number;
+  /** silent past the liveness window at this point of the receive stream: see tick() */
+  suspect: { lastSeen: number; reads: number } | null;
 }
 
 export interface BrokerStats {
   received: number;
   duplicates: number;
   stale: number;
+  /** batches for an (epoch, index) never assigned to the sender: rejected */
+  unassigned: number;
   reassigned: number;
   deadLoaders: number;
+  /** messages dropped unread because their peer was muted for flooding */
+  muted: number;
+  /** times a peer was muted */
+  mutes: number;
   /** total milliseconds next() waited for a batch that had not arrived yet */
   waitMs: number;
 }
@@ -74,7 +89,7 @@ export interface BrokerStats {
  */
 export class BatchBroker {
   readonly rejections: Rejections;
-  readonly stats: BrokerStats = { received: 0, duplicates: 0, stale: 0, reassigned: 0, deadLoaders: 0, waitMs: 0 };
+  readonly stats: BrokerStats = { received: 0, duplicates: 0, stale: 0, unassigned: 0, reassigned: 0, deadLoaders: 0, muted: 0, mutes: 0, waitMs: 0 };
   dataset: DatasetFingerprint | null = null;
 
   private readonly socket: Router;
@@ -85,7 +100,10 @@ export class BatchBroker {
   private readonly maxAhead: number;
   private readonly log: (line: string) => void;
   private timer: NodeJS.Timeout | null = null;
-  private lastTick = Date.now();
+  private readonly guard: FloodGuard;
+  private releaseCurve: (() => Promise<void>) | null = null;
+  /** messages read from the socket so far */
+  private reads = 0;
   private loop: Promise<void> | null = null;
   private datasetWaiters: Array<{ resolve: (d: DatasetFingerprint) => void; reject: (e: Error) => void }> = [];
 
@@ -94,6 +112,11 @@ export class BatchBroker {
   private nextAssign = 0;
   private requeue: number[] = [];
   private readonly buffer = new Map<number, ReceivedBatch>();
+  /**
+   * seq -> routing ids it was ever assigned to, until it is consumed. Only these may deliver it
+   * (a reassigned batch: the first valid copy wins); bounded by maxAhead.
+   */
+  private readonly assignees = new Map<number, Set<string>>();
   private waiter: { seq: number; resolve: (b: ReceivedBatch) => void; reject: (e: Error) => void } | null = null;
   private finished: string | null = null;
   private finishedStatus: 'completed' | 'failed' = 'completed';
@@ -105,6 +128,8 @@ export class BatchBroker {
     this.maxAhead = opts.maxAhead ?? 16;
     this.log = opts.log ?? (() => undefined);
     this.rejections = new Rejections(this.log, 'message');
+    const window = this.liveness * this.heartbeatMs;
+    this.guard = new FloodGuard({ maxStrikes: opts.maxRejectsPerPeer ?? 50, windowMs: window, muteMs: 2 * window });
     this.socket = new Router({ linger: 0, maxMessageSize: opts.maxMessageSize });
     this.queue = new SendQueue(this.socket, (e) => this.log(`send failed: ${e.message}`));
   }
@@ -114,6 +139,7 @@ export class BatchBroker {
   }
 
   async start(): Promise<void> {
+    if (this.opts.curve) this.releaseCurve = await applyCurveServer(this.socket, this.opts.curve);
     // A port just released (a trainer restarted right after its predecessor closed) can stay
     // "in use" for a moment while zmq's I/O thread finishes closing: retry for up to 2 s.
     for (let attempt = 0; ; attempt++) {
@@ -129,7 +155,6 @@ export class BatchBroker {
       }
     }
     this.loop = this.receiveLoop();
-    this.lastTick = Date.now();
     this.timer = setInterval(() => this.tick(), this.heartbeatMs);
   }
 
@@ -148,6 +173,7 @@ export class BatchBroker {
     this.nextAssign = 0;
     this.requeue = [];
     this.buffer.clear();
+    this.assignees.clear();
     for (const p of this.peers.values()) p.inflight.clear();
     this.pump();
   }
@@ -168,6 +194,7 @@ export class BatchBroker {
       this.stats.waitMs += performance.now() - t0;
     }
     this.buffer.delete(seq);
+    this.assignees.delete(seq);
     this.nextConsume++;
     this.pump();
     return batch;
@@ -208,6 +235,7 @@ export class BatchBroker {
     // for a moment: start() retries for that. (Unbinding first is no cure: libzmq 4.3.5 can abort
     // on a pipe assertion when a ROUTER with connected peers is unbound.)
     this.socket.close();
+    await this.releaseCurve?.();
     const err = new ProtocolError('closed', 'broker stopped');
     this.waiter?.reject(err);
     this.waiter = null;
@@ -244,14 +272,21 @@ export class BatchBroker {
 
   private handle(identity: Buffer, frames: Buffer[]): void {
     const key = identity.toString('hex');
+    const now = Date.now();
+    this.reads++;
+    if (!this.guard.admit(key, now)) {
+      this.stats.muted = this.guard.muted;
+      return;
+    }
     const peer = this.peers.get(key);
+    // Any message, even a malformed one, shows the peer is alive.
+    if (peer) peer.lastSeen = now;
     const decoded = decodeLoaderMessage(frames);
     if (!decoded.ok) {
       this.rejections.note(decoded.reason, peer?.loaderId ?? `peer ${key.slice(0, 8)}`);
-      this.send(identity, { type: 'malformed', reason: decoded.reason });
+      if (!this.strike(key, peer)) this.send(identity, { type: 'malformed', reason: decoded.reason });
       return;
     }
-    if (peer) peer.lastSeen = Date.now();
     const msg = decoded.message;
     if (this.finished !== null) {
       this.sendDone(identity);
@@ -262,7 +297,8 @@ export class BatchBroker {
         this.hello(identity, key, msg);
         return;
       case 'heartbeat':
-        if (!peer) this.send(identity, { type: 'reset', reason: 'unknown loader: say HELLO' });
+        // A loader we gave up on hears RESET on its next beat; a stranger beating fast is muted.
+        if (!peer && !this.strike(key, peer)) this.send(identity, { type: 'reset', reason: 'unknown loader: say HELLO' });
         return;
       case 'bye':
         if (peer) this.drop(peer, `said bye (${msg.reason})`);
@@ -287,7 +323,7 @@ export class BatchBroker {
     const now = Date.now();
     this.peers.set(key, {
       key, identity, loaderId: msg.loaderId, incarnation: msg.incarnation, window: msg.window,
-      inflight: new Set(), lastSeen: now, assignedAt: 0,
+      inflight: new Set(), lastSeen: now, assignedAt: 0, suspect: null,
     });
     this.send(identity, { type: 'welcome', runId: this.opts.runId, heartbeatMs: this.heartbeatMs, liveness: this.liveness });
     this.log(`loader ${msg.loaderId} joined (window ${msg.window}, ${msg.dataset.numBatches} batches/epoch)`);
@@ -301,7 +337,8 @@ export class BatchBroker {
 
   private batch(identity: Buffer, peer: Peer | undefined, msg: BatchMessage): void {
     const h = msg.header;
-    const from = peer?.loaderId ?? `peer ${identity.toString('hex').slice(0, 8)}`;
+    const key = identity.toString('hex');
+    const from = peer?.loaderId ?? `peer ${key.slice(0, 8)}`;
     if (!peer) this.send(identity, { type: 'reset', reason: 'unknown loader: say HELLO' });
     const plan = this.plan;
     const dataset = this.dataset;
@@ -309,21 +346,39 @@ export class BatchBroker {
       this.stats.stale++;
       return;
     }
+    if (h.epoch < plan.startEpoch || h.epoch >= plan.epochs) {
+      this.stats.stale++;
+      return;
+    }
     const seq = (h.epoch - plan.startEpoch) * plan.numBatches + h.index;
+    if (seq < this.nextConsume) {
+      // Already trained on: a late copy of a reassigned batch. Its sender gets its credit back.
+      this.stats.duplicates++;
+      if (peer?.inflight.delete(seq)) this.pump();
+      return;
+    }
+    // Only a loader this batch was assigned to may deliver it (the one it is assigned to now, or
+    // one it was taken from when it was reassigned: then the first valid copy wins).
+    if (!this.assignees.get(seq)?.has(key)) {
+      this.stats.unassigned++;
+      this.rejections.note(`batch (${h.epoch}, ${h.index}) was not assigned to this loader`, from);
+      this.strike(key, peer);
+      return;
+    }
     peer?.inflight.delete(seq);
     const mismatch = batchMismatch(dataset, msg);
     if (mismatch) {
       this.rejections.note(mismatch, from);
-      this.pump();
-      return;
-    }
-    if (h.epoch < plan.startEpoch || h.epoch >= plan.epochs) {
-      this.stats.stale++;
+      // The credit is spent but the batch is still owed: someone must produce it again.
+      if (!this.buffer.has(seq) && !this.requeue.includes(seq)) {
+        this.requeue.push(seq);
+        this.requeue.sort((a, b) => a - b);
+      }
       this.pump();
       return;
     }
     this.stats.received++;
-    if (seq < this.nextConsume || this.buffer.has(seq)) {
+    if (this.buffer.has(seq)) {
       this.stats.duplicates++;
       this.pump();
       return;
@@ -376,28 +431,49 @@ export class BatchBroker {
       else this.nextAssign++;
       if (seq < this.nextConsume || this.buffer.has(seq)) continue;
       best.inflight.add(seq);
+      const owners = this.assignees.get(seq) ?? new Set<string>();
+      owners.add(best.key);
+      this.assignees.set(seq, owners);
       best.assignedAt = performance.now();
       const epoch = plan.startEpoch + Math.floor(seq / plan.numBatches);
       this.send(best.identity, { type: 'assign', runId: this.opts.runId, epoch, index: seq % plan.numBatches });
     }
   }
 
+  /** Count a rejected message against its peer; true when that got the peer muted (and dropped). */
+  private strike(key: string, peer: Peer | undefined): boolean {
+    if (!this.guard.strike(key, Date.now())) return false;
+    this.stats.mutes = this.guard.mutes;
+    this.log(`peer ${peer?.loaderId ?? key.slice(0, 8)} sent too many rejected messages: muted for ${(2 * this.liveness * this.heartbeatMs) / 1000}s`);
+    if (peer) this.drop(peer, 'was muted for flooding');
+    return true;
+  }
+
+  /**
+   * Heartbeats out, and liveness in. Silence is judged on what has been read, never on what is
+   * still waiting in the socket: a long training step (or a flood being worked through) leaves
+   * the loaders' heartbeats queued, and the timer can fire before they are read. So a peer silent
+   * past the window is only a suspect until either the socket is empty (nothing of it can be
+   * waiting) or enough messages have been read since that the ROUTER's fair queueing has served
+   * every peer that spoke lately at least twice.
+   */
   private tick(): void {
     const now = Date.now();
-    const lag = now - this.lastTick - this.heartbeatMs;
-    this.lastTick = now;
-    for (const p of this.peers.values()) {
-      // If this process itself was blocked (a long training step), the loaders' heartbeats are
-      // still waiting in the socket: give them a beat to be read before judging anyone dead.
-      if (lag > this.heartbeatMs / 2) p.lastSeen = Math.max(p.lastSeen, now - this.heartbeatMs);
-      this.send(p.identity, { type: 'heartbeat' });
-    }
+    const window = this.liveness * this.heartbeatMs;
+    for (const p of this.peers.values()) this.send(p.identity, { type: 'heartbeat' });
+    const backlog = this.socket.readable;
+    const turns = 2 * this.guard.activeSenders(now, window) + 2;
     for (const p of [...this.peers.values()]) {
-      if (now - p.lastSeen > this.liveness * this.heartbeatMs) {
-        this.stats.deadLoaders++;
-        this.drop(p, `missed ${this.liveness} heartbeats`);
+      if (now - p.lastSeen <= window) {
+        p.suspect = null;
+        continue;
       }
+      if (!p.suspect || p.suspect.lastSeen !== p.lastSeen) p.suspect = { lastSeen: p.lastSeen, reads: this.reads };
+      if (backlog && this.reads - p.suspect.reads < turns) continue;
+      this.stats.deadLoaders++;
+      this.drop(p, `missed ${this.liveness} heartbeats`);
     }
+    this.guard.prune(now, 4 * window);
   }
 }
 

@@ -6,6 +6,8 @@ import { CHECKPOINT_CHUNK_BYTES, MAX_HEADER_BYTES } from './constants';
 import { decodeCheckpointReply, encodeCheckpointRequest, sha256Hex } from './checkpoint-codec';
 import { META_FILE, completeEpochs } from './checkpoint-files';
 import type { CheckpointReply, CheckpointRequest, Chunk, Listing, Manifest, ManifestFile } from './checkpoint-messages';
+import { applyCurveClient } from './curve';
+import type { CurveClient } from './curve';
 import { ProtocolError } from './errors';
 
 type WithoutV<T> = T extends unknown ? Omit<T, 'v' | 'req'> : never;
@@ -13,6 +15,8 @@ type WithoutV<T> = T extends unknown ? Omit<T, 'v' | 'req'> : never;
 export interface CheckpointClientOptions {
   /** the trainer's checkpoint endpoint, e.g. tcp://trainer-host:5557 */
   endpoint: string;
+  /** CURVE: the trainer's public key and ours (as for the event socket); unset: plain TCP */
+  curve?: CurveClient;
   /** how long to wait for one reply before asking again (default 5000 ms) */
   timeoutMs?: number;
   /** tries per request before giving up (default 4) */
@@ -77,6 +81,7 @@ export class CheckpointClient {
   /** The one place this channel's socket is made: transport security (CURVE keys) goes here. */
   private newSocket(): Dealer {
     const s = new Dealer({ linger: 0, receiveTimeout: this.timeoutMs, sendTimeout: this.timeoutMs, maxMessageSize: CHECKPOINT_CHUNK_BYTES + MAX_HEADER_BYTES });
+    if (this.opts.curve) applyCurveClient(s, this.opts.curve);
     s.connect(this.opts.endpoint);
     return s;
   }

@@ -4,6 +4,8 @@ import { decodeCheckpointRequest, encodeCheckpointReply, encodeChunk } from './c
 import { Refusal, completeEpochs, readCheckpoint, readChunk } from './checkpoint-files';
 import type { ServedCheckpoint } from './checkpoint-files';
 import type { CheckpointRequest, ChunkRequest } from './checkpoint-messages';
+import { applyCurveServer } from './curve';
+import type { CurveServer } from './curve';
 import { ProtocolError } from './errors';
 import { Rejections } from './rejections';
 import { SendQueue } from './send-queue';
@@ -11,6 +13,8 @@ import { SendQueue } from './send-queue';
 export interface CheckpointServerOptions {
   /** ZeroMQ endpoint to bind, e.g. tcp://127.0.0.1:5557 */
   endpoint: string;
+  /** CURVE: encrypt, and serve only clients with the right keys (the data and event sockets' keys); unset: plain TCP */
+  curve?: CurveServer;
   /** the run's checkpoints folder: nothing outside it is ever served */
   checkpointsDir: string;
   runId: string;
@@ -43,6 +47,7 @@ export class CheckpointServer {
   private readonly served = new Map<number, Promise<ServedCheckpoint>>();
   private loop: Promise<void> | null = null;
   private closed = false;
+  private releaseCurve: (() => Promise<void>) | undefined;
 
   constructor(private readonly opts: CheckpointServerOptions) {
     this.chunkBytes = opts.chunkBytes ?? CHECKPOINT_CHUNK_BYTES;
@@ -62,6 +67,7 @@ export class CheckpointServer {
   }
 
   async start(): Promise<void> {
+    if (this.opts.curve) this.releaseCurve = await applyCurveServer(this.socket, this.opts.curve);
     // As BatchBroker.start: a port released a moment ago by a restarted trainer may still be busy.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -99,6 +105,7 @@ export class CheckpointServer {
     this.queue.close();
     this.socket.close();
     await this.loop?.catch(() => undefined);
+    await this.releaseCurve?.();
   }
 
   private async receiveLoop(): Promise<void> {

@@ -2,6 +2,8 @@ import { Publisher, Subscriber } from 'zeromq';
 import { CONTROL_MAX_MESSAGE_BYTES, EVENT_TOPIC_PREFIX } from './constants';
 import { decodeEvent } from './decode';
 import { encodeEvent } from './encode';
+import { applyCurveClient, applyCurveServer } from './curve';
+import type { CurveClient, CurveServer } from './curve';
 import { ProtocolError } from './errors';
 import type { TrainerEvent } from './messages';
 import { Rejections } from './rejections';
@@ -16,8 +18,10 @@ type WithoutV<T> = T extends unknown ? Omit<T, 'v'> : never;
 export class EventPublisher {
   private readonly socket = new Publisher({ linger: 500 });
   private readonly queue: SendQueue;
+  private releaseCurve: (() => Promise<void>) | null = null;
 
-  constructor(private readonly endpointToBind: string, log: (line: string) => void = () => undefined) {
+  /** `curve`: encrypt, and admit only subscribers with the right keys; unset: plain TCP */
+  constructor(private readonly endpointToBind: string, log: (line: string) => void = () => undefined, private readonly curve?: CurveServer) {
     this.queue = new SendQueue(this.socket, (e) => log(`event publish failed: ${e.message}`));
   }
 
@@ -26,6 +30,7 @@ export class EventPublisher {
   }
 
   async start(): Promise<void> {
+    if (this.curve) this.releaseCurve = await applyCurveServer(this.socket, this.curve);
     try {
       await this.socket.bind(this.endpointToBind);
     } catch (e) {
@@ -41,6 +46,7 @@ export class EventPublisher {
     await this.queue.drain();
     this.queue.close();
     this.socket.close();
+    await this.releaseCurve?.();
   }
 }
 
@@ -48,11 +54,13 @@ export class EventSubscriber {
   readonly rejections: Rejections;
   private readonly socket = new Subscriber({ linger: 0, maxMessageSize: CONTROL_MAX_MESSAGE_BYTES });
 
-  constructor(private readonly endpointToConnect: string, log: (line: string) => void = () => undefined) {
+  /** `curve`: the trainer's public key and ours; unset: plain TCP */
+  constructor(private readonly endpointToConnect: string, log: (line: string) => void = () => undefined, private readonly curve?: CurveClient) {
     this.rejections = new Rejections(log, 'event');
   }
 
   start(): void {
+    if (this.curve) applyCurveClient(this.socket, this.curve);
     this.socket.connect(this.endpointToConnect);
     this.socket.subscribe(EVENT_TOPIC_PREFIX);
   }

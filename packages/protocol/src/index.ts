@@ -30,3 +30,8 @@ export { CheckpointServer } from './checkpoint-server';
 export type { CheckpointServerOptions, CheckpointServerStats } from './checkpoint-server';
 export { CheckpointClient } from './checkpoint-client';
 export type { CheckpointClientOptions, FetchOptions, FetchResult } from './checkpoint-client';
+export {
+  newKeyPair, writeKeyPair, readKeyPair, readPublicKey, readServerKeys, readClientKeys, parseCertificate,
+  applyCurveServer, applyCurveClient, isLoopback, PUBLIC_SUFFIX, SECRET_SUFFIX, AUTHORIZED_DIR,
+} from './curve';
+export type { CurveKeyPair, CurveServer, CurveClient } from './curve';

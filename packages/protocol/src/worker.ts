@@ -3,6 +3,8 @@ import { Dealer } from 'zeromq';
 import { CONTROL_MAX_MESSAGE_BYTES, DEFAULT_HEARTBEAT_MS } from './constants';
 import { decodeTrainerMessage } from './decode';
 import { encodeBatch, encodeControl } from './encode';
+import { applyCurveClient } from './curve';
+import type { CurveClient } from './curve';
 import { ProtocolError } from './errors';
 import type { DatasetFingerprint } from './messages';
 import { Rejections } from './rejections';
@@ -28,6 +30,8 @@ export interface WorkerOptions {
   dataset: DatasetFingerprint;
   produce: (epoch: number, index: number) => Promise<ProducedBatch>;
   heartbeatMs?: number;
+  /** CURVE: the trainer's public key and ours; unset: plain TCP */
+  curve?: CurveClient;
   log?: (line: string) => void;
 }
 
@@ -78,6 +82,7 @@ export class BatchWorker {
 
   async start(): Promise<void> {
     try {
+      if (this.opts.curve) applyCurveClient(this.socket, this.opts.curve);
       this.socket.connect(this.opts.endpoint);
     } catch (e) {
       throw new ProtocolError('bad-endpoint', `cannot connect to ${this.opts.endpoint}: ${(e as Error).message}`, { cause: e });

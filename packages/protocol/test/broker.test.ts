@@ -248,3 +248,75 @@ test('a port freed while start() retries is taken', async () => {
   await expect(starting).resolves.toBeUndefined();
   expect(second.address).toBe(address);
 });
+
+test('only what was assigned: batches for indices never assigned to the sender are rejected and counted', async () => {
+  const b = await startBroker();
+  // A greeted peer with a window of 1: it is assigned (0, 0) and nothing else.
+  const rogue = new Dealer({ linger: 0 });
+  closers.push(() => rogue.close());
+  rogue.connect(b.address);
+  await rogue.send(encodeControl({ type: 'hello', loaderId: 'rogue', incarnation: '1', window: 1, dataset }));
+  await b.waitForDataset();
+  b.serve(0, 1);
+  const assigned: Array<[number, number]> = [];
+  while (assigned.length === 0) {
+    const d = decodeTrainerMessage(await rogue.receive());
+    if (d.ok && d.message.type === 'assign') assigned.push([d.message.epoch, d.message.index]);
+  }
+  expect(assigned).toEqual([[0, 0]]);
+  const marked = (index: number, mark: number) => {
+    const f = fake(0, index);
+    f.images[2] = mark;
+    return encodeBatch({ runId: 'run-1', epoch: 0, index, batchCount: 5, shape: f.shape, labelMode: 'binary', classNames: ['Cat', 'Dog'], images: f.images, labels: f.labels });
+  };
+  for (const i of [1, 2, 3, 4]) await rogue.send(marked(i, 99));
+  // A peer that never said HELLO is not assigned anything either.
+  const stranger = new Dealer({ linger: 0 });
+  closers.push(() => stranger.close());
+  stranger.connect(b.address);
+  await stranger.send(marked(1, 98));
+  await rogue.send(marked(0, 77));
+  startWorker(b.address, 'a');
+  const got: Array<[number, number, string]> = [];
+  for (let k = 0; k < 5; k++) {
+    const batch = await b.next();
+    got.push([batch.index, batch.images[2] as number, batch.from]);
+  }
+  expect(got).toEqual([[0, 77, 'rogue'], [1, 0, 'a'], [2, 0, 'a'], [3, 0, 'a'], [4, 0, 'a']]);
+  expect(b.stats.unassigned).toBe(5);
+  expect(b.rejections.total).toBe(5);
+});
+
+test('a reassigned batch: the first valid copy wins, from either of the loaders it was assigned to', async () => {
+  const b = await startBroker();
+  // "slow" is assigned (0, 0), then declared dead (no heartbeats); its late copy still counts if first.
+  const slow = new Dealer({ linger: 0 });
+  closers.push(() => slow.close());
+  slow.connect(b.address);
+  await slow.send(encodeControl({ type: 'hello', loaderId: 'slow', incarnation: '1', window: 1, dataset }));
+  await b.waitForDataset();
+  b.serve(0, 1);
+  for (;;) {
+    const d = decodeTrainerMessage(await slow.receive());
+    if (d.ok && d.message.type === 'assign') break;
+  }
+  while (b.stats.deadLoaders === 0) await sleep(50);
+  // Reassigned to "a", whose copy is held back until the old one arrived.
+  let release!: () => void;
+  const held = new Promise<void>((r) => { release = r; });
+  // Window 1: unless its late, duplicate copy of (0, 0) gives "a" its credit back, it gets no more work.
+  startWorker(b.address, 'a', async (e, i) => { if (i === 0) await held; return fake(e, i); }, { window: 1 });
+  await sleep(300);
+  const f = fake(0, 0);
+  f.images[2] = 55;
+  await slow.send(encodeBatch({ runId: 'run-1', epoch: 0, index: 0, batchCount: 5, shape: f.shape, labelMode: 'binary', classNames: ['Cat', 'Dog'], images: f.images, labels: f.labels }));
+  const first = await b.next();
+  expect([first.index, first.images[2]]).toEqual([0, 55]);
+  expect(first.from).toMatch(/^peer [0-9a-f]{8}$/); // no longer a known loader: it was declared dead
+  release();
+  const rest = await consume(b, 4);
+  expect(rest.map(([, i]) => i)).toEqual([1, 2, 3, 4]);
+  expect(b.stats.unassigned).toBe(0);
+  expect(b.stats.duplicates).toBe(1);
+});
+

@@ -44,6 +44,8 @@ export interface CheckpointMeta {
    * written before it existed.
    */
   files?: Record<string, CheckpointFile>;
+  /** the trainer process (attempt) that saved it: consumed.jsonl says what that attempt trained on */
+  attempt?: string;
 }
 
 export interface CheckpointFile { bytes: number; sha256: string; part: 'model' | 'optimizer' }

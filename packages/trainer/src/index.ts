@@ -19,3 +19,5 @@ export { appendLineSynced, readJsonl, writeFileSynced, fsyncDir, fsyncFile } fro
 export { TrainerError } from './errors';
 export type { TrainerErrorCode } from './errors';
 export { withBatchNormMomentum } from './batch-norm';
+export { auditRun, CONSUMED_JSONL } from './audit';
+export type { AuditReport, AuditedEpoch, ConsumedLine } from './audit';
