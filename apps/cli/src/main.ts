@@ -6,7 +6,8 @@ import { showAugmentedCommand, showCommand, splitCommand } from '@pawpipe/data-p
 import { auditCommand } from './audit-command';
 import { keysCommand } from './keys-command';
 import { modelCommand } from './model-command';
-import { predictCommand, PREDICT_EXIT } from './predict-command';
+import { runMain, stderrLog, usageFailure } from '@pawpipe/app-shell';
+import { predictCommand } from './predict-command';
 
 /**
  * `pawpipe`: predict and model (summary + graph picture), plus the data commands the packages define (validate-images, split, show,
@@ -27,23 +28,11 @@ async function main(): Promise<void> {
     .strict()
     .help()
     .fail((msg, err) => {
-      if (err && !msg) throw err;
-      // one line: the flag, what is wrong, where to look
-      process.stderr.write(`pawpipe: ${String(msg ?? err?.message).replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
-      process.exit(PREDICT_EXIT.usage);
+      if (err && !msg) throw err; // a command's own error: runMain reports it
+      usageFailure('pawpipe')(msg, err);
     })
     .parseAsync();
 }
 
-function report(e: unknown): void {
-  const err = e as Error & { code?: string };
-  // Typed errors (a bad folder, a bad checkpoint) are one line; anything else is a bug worth a stack.
-  if (err && typeof err.code === 'string' && err.name !== 'Error') {
-    process.stderr.write(`pawpipe: ${err.message}\n`);
-    process.exit(PREDICT_EXIT.usage);
-  }
-  process.stderr.write(`pawpipe: unexpected error: ${err?.stack ?? String(e)}\n`);
-  process.exit(1);
-}
-
-main().catch(report);
+// Typed errors (a bad folder, a bad checkpoint) are one line, exit 2; anything else is a bug worth a stack.
+runMain(main, stderrLog('pawpipe'));

@@ -3,18 +3,17 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
-import { DEFAULT_EXCLUDE, checkExclude } from '@pawpipe/data-pipeline';
+import { DEFAULT_EXCLUDE, checkExcludeFlag } from '@pawpipe/data-pipeline';
 import { DEFAULT_CHECKPOINT_PORT, DEFAULT_EVENTS_PORT, endpoint, readClientKeys } from '@pawpipe/protocol';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
+import { runMain, stderrLog, stopOnSignals, usageFailure } from '@pawpipe/app-shell';
 import { EVAL_FILES, EvaluatorApp } from './evaluator-app';
 
 /** Exit codes: 0 done, 1 unexpected error (or the trainer reported a failed run), 2 bad flag, data folder or checkpoint, 3 a checkpoint could not be fetched from a finished trainer, 130/143 interrupted. */
-const EXIT = { usage: 2, fetch: 3 } as const;
+const EXIT = { fetch: 3 } as const;
 
-function log(line: string): void {
-  process.stderr.write(`evaluator: ${line}\n`);
-}
+const log = stderrLog('evaluator');
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
@@ -47,11 +46,7 @@ async function main(): Promise<void> {
     })
     .strict()
     .help()
-    .fail((msg, err) => {
-      // one line: the flag, what is wrong, where to look
-      process.stderr.write(`pawpipe-evaluator: ${String(msg ?? err?.message).replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
-      process.exit(EXIT.usage);
-    })
+    .fail(usageFailure('pawpipe-evaluator'))
     .parseAsync();
 
   const runDir = path.resolve(argv['run-dir']);
@@ -62,13 +57,7 @@ async function main(): Promise<void> {
     ...(argv.exclude !== undefined && { exclude: argv.exclude }),
     checkpoints: argv.checkpoints ?? argv.events.replace(/:\d+$/, `:${DEFAULT_CHECKPOINT_PORT}`), fetchTimeoutMs: argv['fetch-timeout-ms'],
   });
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
-      process.exitCode = code; // main() may finish first once the sockets close: it exits with this code
-      log(`${signal}: closing`);
-      void app.stop().finally(() => process.exit(code));
-    });
-  }
+  stopOnSignals(log, () => app.stop());
   const records = await app.run();
   await app.stop();
   const best = records.reduce<(typeof records)[number] | null>((b, r) => (!b || r.val_loss < b.val_loss ? r : b), null);
@@ -91,23 +80,4 @@ async function main(): Promise<void> {
   }
 }
 
-/** --exclude's categories, or one line naming the flag. */
-function checkExcludeFlag(v: string[]): void {
-  try {
-    checkExclude(v);
-  } catch (e) {
-    throw new Error(`--exclude: ${(e as Error).message.replace(/^`exclude` /, '')}`);
-  }
-}
-
-function report(e: unknown): void {
-  const err = e as Error & { code?: string };
-  if (err && typeof err.code === 'string' && err.name !== 'Error') {
-    log(err.message);
-    process.exit(EXIT.usage);
-  }
-  log(`unexpected error: ${err?.stack ?? String(e)}`);
-  process.exit(1);
-}
-
-main().then(() => process.exit(process.exitCode ?? 0), report);
+runMain(main, log);

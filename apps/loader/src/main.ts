@@ -3,17 +3,16 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
-import { DEFAULT_EXCLUDE, checkExclude } from '@pawpipe/data-pipeline';
+import { DEFAULT_EXCLUDE, checkExcludeFlag } from '@pawpipe/data-pipeline';
 import { DEFAULT_DATA_PORT, DEFAULT_HEARTBEAT_MS, ProtocolError, endpoint, readClientKeys } from '@pawpipe/protocol';
+import { runMain, stderrLog, stopOnSignals, usageFailure } from '@pawpipe/app-shell';
 import { Loader, defaultLoaderId } from './loader';
 import type { AugmentPlacement } from './loader';
 
 /** Exit codes: 0 trained to the end, 1 unexpected error, 2 bad flag or data folder, 3 refused by the trainer, 130/143 interrupted. */
-const EXIT = { usage: 2, refused: 3 } as const;
+const EXIT = { refused: 3 } as const;
 
-function log(line: string): void {
-  process.stderr.write(`loader: ${line}\n`);
-}
+const log = stderrLog('loader');
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
@@ -53,11 +52,7 @@ async function main(): Promise<void> {
     })
     .strict()
     .help()
-    .fail((msg, err) => {
-      // one line: the flag, what is wrong, where to look
-      process.stderr.write(`pawpipe-loader: ${String(msg ?? err?.message).replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
-      process.exit(EXIT.usage);
-    })
+    .fail(usageFailure('pawpipe-loader'))
     .parseAsync();
 
   const curve = argv['trainer-key'] !== undefined ? await readClientKeys(path.resolve(argv['trainer-key']), argv.keys && path.resolve(argv.keys)) : undefined;
@@ -70,49 +65,17 @@ async function main(): Promise<void> {
     ...(argv.exclude !== undefined && { exclude: argv.exclude }),
     ...(curve && { curve }),
   });
-  let stopping = false;
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
-      process.exitCode = code; // main() may finish first once the sockets close: it exits with this code
-      stopping = true;
-      log(`${signal}: closing`);
-      void loader.stop(signal).finally(() => process.exit(code));
-    });
-  }
+  const stopping = stopOnSignals(log, (signal) => loader.stop(signal));
   await loader.start();
   const reason = await loader.finished();
-  if (stopping) return;
+  if (stopping()) return;
   const s = loader.stats();
   log(`trainer says: ${reason}; produced ${s.produced} batches. Bye.`);
   await loader.stop('done');
 }
 
-/** --exclude's categories, or one line naming the flag. */
-function checkExcludeFlag(v: string[]): void {
-  try {
-    checkExclude(v);
-  } catch (e) {
-    throw new Error(`--exclude: ${(e as Error).message.replace(/^`exclude` /, '')}`);
-  }
-}
-
-function report(e: unknown): void {
-  const err = e as Error & { code?: string; path?: string };
-  if (e instanceof ProtocolError && e.code === 'trainer-failed') {
-    log(err.message);
-    process.exit(1);
-  }
-  if (e instanceof ProtocolError && e.code === 'rejected') {
-    log(`the trainer refused this loader: ${err.message}`);
-    process.exit(EXIT.refused);
-  }
-  // Typed errors from the packages (bad folder, bad options) are one line; anything else is a bug.
-  if (err && typeof err.code === 'string' && err.name !== 'Error') {
-    log(`${err.message}${err.path && !err.message.includes(err.path) ? ` (${err.path})` : ''}`);
-    process.exit(EXIT.usage);
-  }
-  log(`unexpected error: ${err?.stack ?? String(e)}`);
-  process.exit(1);
-}
-
-main().then(() => process.exit(process.exitCode ?? 0), report);
+runMain(main, log, (e) => {
+  if (e instanceof ProtocolError && e.code === 'trainer-failed') return { code: 1, line: e.message };
+  if (e instanceof ProtocolError && e.code === 'rejected') return { code: EXIT.refused, line: `the trainer refused this loader: ${e.message}` };
+  return undefined;
+});

@@ -8,14 +8,11 @@ import {
 import { DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE } from '@pawpipe/trainer';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
+import { runMain, stderrLog, stopOnSignals, usageFailure } from '@pawpipe/app-shell';
 import { TrainerApp } from './trainer-app';
 
 /** Exit codes: 0 trained to the end, 1 unexpected error, 2 bad flag, checkpoint or a batch too big for the backend's memory, 130/143 interrupted. */
-const EXIT = { usage: 2 } as const;
-
-function log(line: string): void {
-  process.stderr.write(`trainer: ${line}\n`);
-}
+const log = stderrLog('trainer');
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
@@ -59,11 +56,7 @@ async function main(): Promise<void> {
     })
     .strict()
     .help()
-    .fail((msg, err) => {
-      // one line: the flag, what is wrong, where to look
-      process.stderr.write(`pawpipe-trainer: ${String(msg ?? err?.message).replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
-      process.exit(EXIT.usage);
-    })
+    .fail(usageFailure('pawpipe-trainer'))
     .parseAsync();
 
   const runDir = path.resolve(argv['run-dir']);
@@ -75,15 +68,7 @@ async function main(): Promise<void> {
     learningRate: argv['learning-rate'], bnMomentum: argv['bn-momentum'], recalibrateBn: argv['recalibrate-bn'], microBatch: argv['micro-batch'] === 'auto' ? 'auto' : Number(argv['micro-batch']), heartbeatMs: argv['heartbeat-ms'], liveness: argv.liveness, maxAhead: argv['max-ahead'],
     doneGraceMs: argv['done-grace-ms'], checkpointWriteDelayMs: argv['checkpoint-write-delay-ms'], out: process.stdout, log, ...(curve && { curve }),
   });
-  let stopping = false;
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
-      process.exitCode = code; // main() may finish first once the sockets close: it exits with this code
-      stopping = true;
-      log(`${signal}: closing sockets; the last complete checkpoint stays in ${app.checkpointsDir}`);
-      void app.stop().finally(() => process.exit(code));
-    });
-  }
+  const stopping = stopOnSignals(log, () => app.stop(), `closing sockets; the last complete checkpoint stays in ${app.checkpointsDir}`);
   try {
     const s = await app.run();
     const last = s.results[s.results.length - 1];
@@ -91,22 +76,12 @@ async function main(): Promise<void> {
     log(`checkpoints: ${s.checkpointsDir}`);
     log(`history:     ${path.join(runDir, 'history.jsonl')}`);
   } catch (e) {
-    if (stopping) return;
+    if (stopping()) return;
     throw e;
   } finally {
     await app.stop();
   }
 }
 
-function report(e: unknown): void {
-  const err = e as Error & { code?: string };
-  // Typed errors of the packages (TrainerError, ProtocolError, BackendError, ...) are one line.
-  if (err && typeof err.code === 'string' && err.name !== 'Error') {
-    log(err.message);
-    process.exit(EXIT.usage);
-  }
-  log(`unexpected error: ${err?.stack ?? String(e)}`);
-  process.exit(1);
-}
-
-main().then(() => process.exit(process.exitCode ?? 0), report);
+// Typed errors of the packages (TrainerError, ProtocolError, BackendError, ...) are one line, exit 2.
+runMain(main, log);

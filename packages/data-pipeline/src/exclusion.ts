@@ -40,6 +40,15 @@ export function checkExclude(list: readonly string[]): string[] {
   return EXCLUDABLE_CATEGORIES.filter((c) => items.includes(c));
 }
 
+/** checkExclude for a CLI's `--exclude`: the same check, its message naming the flag. */
+export function checkExcludeFlag(list: readonly string[]): string[] {
+  try {
+    return checkExclude(list);
+  } catch (e) {
+    throw new Error(`--exclude: ${(e as Error).message.replace(/^`exclude` /, '')}`);
+  }
+}
+
 /**
  * What happens to a file: a category in `exclude` is left out; so is a format-mismatch whose
  * content is a format the pipeline does not read (WebP named .jpg), whatever `exclude` says,

@@ -16,7 +16,7 @@ export { epochOrder } from './epoch-order';
 export { renderGrid } from './grid';
 export type { GridTile, GridOptions } from './grid';
 export type { Policy, Validator, FileVerdict } from './validator';
-export { DEFAULT_EXCLUDE, EXCLUDABLE_CATEGORIES, PIPELINE_FORMATS, checkExclude, dispositionOf } from './exclusion';
+export { DEFAULT_EXCLUDE, EXCLUDABLE_CATEGORIES, PIPELINE_FORMATS, checkExclude, checkExcludeFlag, dispositionOf } from './exclusion';
 export type { Disposition } from './exclusion';
 export { ALLOWLIST_FORMATS } from './walk';
 export { splitCommand } from './cli/split-command';

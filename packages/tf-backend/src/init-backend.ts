@@ -9,7 +9,7 @@ import { tf } from './tf';
 import { BackendError } from './errors';
 import { registerWasmGradientKernels } from './wasm-grad/register';
 import { MAX_WASM_THREADS, prepareThreadedStart, unrefWasmWorkers } from './wasm-threads';
-import { describeAdapter, probeWebGpu, registerWebGpuBackend, webGpuAdapter, type WebGpuAdapterInfo } from './webgpu';
+import { describeAdapter, probeHardwareQuietly, probeWebGpu, registerWebGpuBackend, webGpuAdapter, type WebGpuAdapterInfo } from './webgpu';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type NativePackage = 'tfjs-node-gpu' | 'tfjs-node';
@@ -142,8 +142,9 @@ async function tryTensorflow(
   return undefined;
 }
 
-function fallbackPassedOver(passedOver: BackendSelection['passedOver'], info: WebGpuAdapterInfo): undefined {
-  passedOver.push({ name: 'webgpu', why: `only a fallback adapter, ${describeAdapter(info)}: a CPU emulation, slower than wasm (--backend webgpu uses it anyway)` });
+function fallbackPassedOver(passedOver: BackendSelection['passedOver'], info: WebGpuAdapterInfo | string): undefined {
+  const adapter = typeof info === 'string' ? info : describeAdapter(info);
+  passedOver.push({ name: 'webgpu', why: `only a fallback adapter, ${adapter}: a CPU emulation, slower than wasm (--backend webgpu uses it anyway)` });
   return undefined;
 }
 
@@ -153,6 +154,15 @@ function fallbackPassedOver(passedOver: BackendSelection['passedOver'], info: We
  */
 async function tryWebGpu(passedOver: BackendSelection['passedOver'], allowFallback: boolean): Promise<BackendSelection | undefined> {
   let info = webGpuAdapter();
+  if (info === undefined && !allowFallback) {
+    // 'auto' on a machine without a GPU: find that out without Dawn's driver warnings on stderr
+    const quiet = await probeHardwareQuietly();
+    if (quiet?.kind === 'none') {
+      passedOver.push({ name: 'webgpu', why: quiet.why });
+      return undefined;
+    }
+    if (quiet?.kind === 'fallback') return fallbackPassedOver(passedOver, quiet.adapter);
+  }
   if (info === undefined) {
     // the first start in this process; later ones reuse the backend, its device and its tensors
     const probe = await probeWebGpu();

@@ -7,6 +7,9 @@
 // adapter comes first and says nothing about it): here the adapter is requested once, described,
 // and judged (a fallback adapter such as SwiftShader is a CPU emulation) before tfjs sees it.
 // The kernels register on import whether or not navigator.gpu exists.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { tf } from './tf';
 import { registerWebGpuKernels } from './webgpu-kernels/max-pool-grad';
@@ -118,6 +121,38 @@ export async function probeWebGpu(): Promise<AdapterProbe> {
     probed = { why: `Dawn could not list adapters: ${firstLine(err)}` };
   }
   return probed;
+}
+
+/**
+ * For 'auto': is there a hardware adapter? Asked in a child process, because Dawn writes its
+ * driver warnings straight to stderr (a software Vulkan it refuses, "XDG_RUNTIME_DIR is invalid")
+ * and a machine without a GPU should not show them on every start. Resolves to undefined when
+ * the child cannot run (a bundled build without dist/webgpu.js): then the probe runs in-process.
+ */
+export type QuietProbe = { kind: 'none'; why: string } | { kind: 'fallback' | 'hardware'; adapter: string };
+
+let quiet: Promise<QuietProbe | undefined> | undefined;
+
+/** Once per process: the machine's adapters do not change while it runs. */
+export function probeHardwareQuietly(): Promise<QuietProbe | undefined> {
+  quiet ??= probeInChild();
+  return quiet;
+}
+
+function probeInChild(): Promise<QuietProbe | undefined> {
+  const built = path.resolve(__dirname, '..', 'dist', 'webgpu.js');
+  if (!existsSync(built)) return Promise.resolve(undefined);
+  const script = `const m = require(${JSON.stringify(built)}); m.probeWebGpu().then((p) => console.log(JSON.stringify('why' in p
+    ? { kind: 'none', why: p.why } : { kind: p.info.isFallbackAdapter ? 'fallback' : 'hardware', adapter: m.describeAdapter(p.info) })))`;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['-e', script], { timeout: 60_000, env: { ...process.env, XDG_RUNTIME_DIR: process.env['XDG_RUNTIME_DIR'] ?? os.tmpdir() } }, (err, stdout) => {
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as QuietProbe);
+      } catch {
+        resolve(err ? { kind: 'none', why: `the adapter probe failed: ${firstLine(err)}` } : undefined);
+      }
+    });
+  });
 }
 
 /** "nvidia ampere (NVIDIA GeForce RTX 3060), buffers up to 2 GiB, bindings up to 2 GiB" */

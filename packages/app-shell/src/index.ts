@@ -1,0 +1,1 @@
+export { EXIT, stderrLog, usageFailure, stopOnSignals, isTypedError, classifyError, runMain } from './shell';
