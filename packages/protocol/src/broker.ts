@@ -4,6 +4,7 @@ import { decodeLoaderMessage } from './decode';
 import { encodeControl } from './encode';
 import { applyCurveServer } from './curve';
 import type { CurveServer } from './curve';
+import { bindWithRetry } from './bind';
 import { ProtocolError } from './errors';
 import { FloodGuard } from './flood-guard';
 import type { BatchMessage, DatasetFingerprint, Hello } from './messages';
@@ -140,20 +141,7 @@ export class BatchBroker {
 
   async start(): Promise<void> {
     if (this.opts.curve) this.releaseCurve = await applyCurveServer(this.socket, this.opts.curve);
-    // A port just released (a trainer restarted right after its predecessor closed) can stay
-    // "in use" for a moment while zmq's I/O thread finishes closing: retry for up to 2 s.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.socket.bind(this.opts.endpoint);
-        break;
-      } catch (e) {
-        if (attempt < 20 && /address already in use/i.test((e as Error).message)) {
-          await new Promise((r) => setTimeout(r, 100));
-          continue;
-        }
-        throw new ProtocolError('bad-endpoint', `cannot listen on ${this.opts.endpoint}: ${(e as Error).message}`, { cause: e });
-      }
-    }
+    await bindWithRetry(this.socket, this.opts.endpoint);
     this.loop = this.receiveLoop();
     this.timer = setInterval(() => this.tick(), this.heartbeatMs);
   }

@@ -6,7 +6,7 @@ import type { ServedCheckpoint } from './checkpoint-files';
 import type { CheckpointRequest, ChunkRequest } from './checkpoint-messages';
 import { applyCurveServer } from './curve';
 import type { CurveServer } from './curve';
-import { ProtocolError } from './errors';
+import { bindWithRetry } from './bind';
 import { Rejections } from './rejections';
 import { SendQueue } from './send-queue';
 
@@ -68,19 +68,7 @@ export class CheckpointServer {
 
   async start(): Promise<void> {
     if (this.opts.curve) this.releaseCurve = await applyCurveServer(this.socket, this.opts.curve);
-    // As BatchBroker.start: a port released a moment ago by a restarted trainer may still be busy.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.socket.bind(this.opts.endpoint);
-        break;
-      } catch (e) {
-        if (attempt < 20 && /address already in use/i.test((e as Error).message)) {
-          await new Promise((r) => setTimeout(r, 100));
-          continue;
-        }
-        throw new ProtocolError('bad-endpoint', `cannot listen on ${this.opts.endpoint}: ${(e as Error).message}`, { cause: e });
-      }
-    }
+    await bindWithRetry(this.socket, this.opts.endpoint);
     this.loop = this.receiveLoop();
   }
 

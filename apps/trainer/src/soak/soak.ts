@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import yargs from 'yargs';
@@ -10,6 +9,7 @@ import '@pawpipe/model'; // registers the augmentation layers, for loading check
 import { initBackend } from '@pawpipe/tf-backend';
 import { endChecks, rssVerdict, RSS_SLACK } from './checks';
 import type { Check, RssVerdict } from './checks';
+import { freePort } from '../child-procs';
 import { HostilePeer } from './hostile';
 import { Supervised } from './supervisor';
 
@@ -24,17 +24,6 @@ import { Supervised } from './supervisor';
 const APPS = path.resolve(__dirname, '..', '..', '..');
 const MAIN = (app: string) => path.join(APPS, app, 'dist', 'main.js');
 const MiB = 1024 * 1024;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** mulberry32: a seeded schedule, so a failing soak can be replayed with --seed. */
 function rng(seed: number): () => number {
