@@ -145,6 +145,8 @@ async function main(): Promise<void> {
 }
 
 (argv.includes('--child') ? child() : main()).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack : err);
+  // a child's last stderr line becomes the row's note: its one-line reason, not a stack frame
+  if (argv.includes('--child')) console.error(err instanceof Error ? err.message.split('\n')[0] : err);
+  else console.error(err instanceof Error ? err.stack : err);
   process.exit(1);
 });

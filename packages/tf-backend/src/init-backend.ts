@@ -262,7 +262,7 @@ export async function initBackend(choice: BackendChoice = 'auto', opts: InitBack
     const sel = await tryWebGpu(passedOver, true);
     if (sel != null) return done(sel);
     throw new BackendError('webgpu-unavailable',
-      `backend 'webgpu' is not available: ${passedOver.at(-1)?.why ?? ''}; see "GPU" in the README, or choose 'wasm'`);
+      `backend 'webgpu' is not available: ${passedOver.at(-1)?.why ?? ''}; see "Backends, and a GPU run" in the README, or choose 'wasm'`);
   }
   if (choice === 'auto' || choice === 'tensorflow') {
     const sel = await tryTensorflow(opts, passedOver, choice === 'auto' ? () => tryWebGpu(passedOver, false) : undefined);
