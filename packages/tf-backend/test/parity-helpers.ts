@@ -54,3 +54,26 @@ export interface ConvCase { k: number; s: number; pad: Pad; batch: number; h: nu
 /** Kernel sizes 1, 3, 5 x strides 1, 2 x both paddings, on odd, unequal spatial sizes; batch 1 or 3. */
 export const convCases: ConvCase[] = [1, 3, 5].flatMap((k) => strides.flatMap((s) => pads.map((pad) => (
   { k, s, pad, batch: (k + s) % 2 === 0 ? 1 : 3, h: 9, w: 7 }))));
+
+/** Max-pool inputs on a coarse grid (multiples of 1/4 in [-1, 1)), so windows hold ties. */
+export function tiedPoolInput(batch: number, seed: number): Data {
+  const x = data([batch, 9, 7, 5], seed);
+  x.values.forEach((v, i, a) => { a[i] = Math.floor(v * 4) / 4; });
+  return x;
+}
+
+/** A 5x5x2 input with NaN and -Infinity, a window of which holds only those. */
+export function nanPoolInput(): Data {
+  const x = data([1, 5, 5, 2], 91);
+  [0, 1, 2, 6, 12, 13].forEach((i) => { x.values[i] = Number.NaN; });
+  [3, 4, 10, 11].forEach((i) => { x.values[i] = -Infinity; });
+  return x;
+}
+
+/** The gradient of maxPool under a non-uniform upstream gradient (a weight per output element). */
+export function maxPoolGrad(k: number, s: number, pad: Pad): (x: tf.Tensor) => tf.Tensor[] {
+  return (x) => tf.grads((a: tf.Tensor) => {
+    const y = tf.maxPool(a as tf.Tensor4D, k, s, pad);
+    return y.mul(tf.range(1, 1 + y.size).reshape(y.shape)).sum();
+  })([x]);
+}

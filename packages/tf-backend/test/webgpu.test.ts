@@ -4,7 +4,7 @@
 // SwiftShader (scripts/provision-swiftshader.sh, which .ci/run calls). Without any adapter the
 // suite says "skipped: no WebGPU adapter (why)".
 import { batchNormTraining, batchNormTrainingGrad, initBackend, releaseWebGpu, tf, webGpuAdapter, webGpuTestGate } from '../src';
-import { convCases, data, onBackend, relError, type Data } from './parity-helpers';
+import { convCases, data, maxPoolGrad, nanPoolInput, onBackend, relError, tiedPoolInput, type Data } from './parity-helpers';
 
 const gate = webGpuTestGate();
 // eslint-disable-next-line no-console
@@ -109,21 +109,12 @@ describeGpu('WebGPU gradients match cpu', () => {
     { k: 3, s: 2, pad: 'same' as const, batch: 3 }, { k: 3, s: 1, pad: 'valid' as const, batch: 1 },
     { k: 2, s: 2, pad: 'valid' as const, batch: 3 }, { k: 2, s: 1, pad: 'same' as const, batch: 1 },
   ])('maxPool k=$k stride=$s pad=$pad batch=$batch (with ties: the first maximum takes the gradient)', async ({ k, s, pad, batch }) => {
-    const x = data([batch, 9, 7, 5], 81 + k + s);
-    x.values.forEach((v, i, a) => { a[i] = Math.floor(v * 4) / 4; });
-    const errs = await compare([x], (xt) => tf.grads((a: tf.Tensor) => {
-      const y = tf.maxPool(a as tf.Tensor4D, k, s, pad);
-      return y.mul(tf.range(1, 1 + y.size).reshape(y.shape)).sum();
-    })([xt as tf.Tensor]));
+    const errs = await compare([tiedPoolInput(batch, 81 + k + s)], (xt) => maxPoolGrad(k, s, pad)(xt as tf.Tensor));
     expect(errs[0]).toBeLessThan(1e-6);
   });
 
   test('maxPool: NaN and -Infinity never take the gradient; a window of only those passes none', async () => {
-    const x = data([1, 5, 5, 2], 91);
-    [0, 1, 2, 6, 12, 13].forEach((i) => { x.values[i] = Number.NaN; });
-    [3, 4, 10, 11].forEach((i) => { x.values[i] = -Infinity; });
-    const errs = await compare([x], (xt) => tf.grads((a: tf.Tensor) =>
-      tf.maxPool(a as tf.Tensor4D, 3, 2, 'same').mul(tf.range(1, 19).reshape([1, 3, 3, 2])).sum())([xt as tf.Tensor]));
+    const errs = await compare([nanPoolInput()], (xt) => maxPoolGrad(3, 2, 'same')(xt as tf.Tensor));
     expect(errs[0]).toBe(0);
   });
 
