@@ -70,8 +70,14 @@ export function encodeBmp(rgb: Buffer, width: number, height: number): Buffer {
   out.writeUInt32LE(stride * height, 34);
   out.writeInt32LE(2835, 38); // 72 dpi
   out.writeInt32LE(2835, 42);
+  writeBottomUpBgr(out, 54, stride, rgb, width, height);
+  return out;
+}
+
+/** BMP pixel data: 24-bit rows, bottom row first, blue-green-red, each row `stride` bytes from `offset`. */
+export function writeBottomUpBgr(out: Buffer, offset: number, stride: number, rgb: Buffer, width: number, height: number): void {
   for (let y = 0; y < height; y++) {
-    const row = 54 + (height - 1 - y) * stride;
+    const row = offset + (height - 1 - y) * stride;
     for (let x = 0; x < width; x++) {
       const s = (y * width + x) * 3;
       out[row + x * 3] = rgb[s + 2]!;
@@ -79,5 +85,4 @@ export function encodeBmp(rgb: Buffer, width: number, height: number): Buffer {
       out[row + x * 3 + 2] = rgb[s]!;
     }
   }
-  return out;
 }

@@ -4,6 +4,7 @@
  * broken APNG frame sequence, and a JPEG whose Exif block is cut short.
  */
 import { crc32, deflateSync } from 'node:zlib';
+import { writeBottomUpBgr } from './jpeg-bytes';
 
 /** A 24-bit OS/2 1.x bitmap: 12-byte BITMAPCOREHEADER with 16-bit sizes, bottom-up rows. */
 export function encodeOs2Bmp(rgb: Buffer, width: number, height: number): Buffer {
@@ -17,15 +18,7 @@ export function encodeOs2Bmp(rgb: Buffer, width: number, height: number): Buffer
   out.writeUInt16LE(height, 20);
   out.writeUInt16LE(1, 22);
   out.writeUInt16LE(24, 24);
-  for (let y = 0; y < height; y++) {
-    const row = 26 + (height - 1 - y) * stride;
-    for (let x = 0; x < width; x++) {
-      const s = (y * width + x) * 3;
-      out[row + x * 3] = rgb[s + 2]!;
-      out[row + x * 3 + 1] = rgb[s + 1]!;
-      out[row + x * 3 + 2] = rgb[s]!;
-    }
-  }
+  writeBottomUpBgr(out, 26, stride, rgb, width, height);
   return out;
 }
 
