@@ -17,7 +17,9 @@ const i = process.argv.indexOf('--platform');
 const platform = i >= 0 ? process.argv[i + 1] : 'linux-x64';
 const [os, arch] = platform.split('-');
 
-const entries = ['apps/trainer/dist/gpu-check.js', 'apps/trainer/dist/main.js', 'apps/loader/dist/main.js'];
+const entries = ['apps/trainer/dist/gpu-check.js', 'apps/trainer/dist/main.js', 'apps/loader/dist/main.js', 'packages/protocol/dist/broker-thread.js'];
+// The trainer's BatchBroker starts its worker thread from broker-thread.js beside the bundle that holds it.
+const outfile = (e) => path.join(out, e === 'packages/protocol/dist/broker-thread.js' ? 'apps/trainer/dist/broker-thread.js' : e);
 const external = ['sharp', 'zeromq', 'webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 
 for (const e of entries) {
@@ -30,7 +32,7 @@ fs.rmSync(out, { recursive: true, force: true });
 const esbuild = path.join(root, 'node_modules', '.bin', 'esbuild');
 for (const e of entries) {
   execFileSync(esbuild, [e, '--bundle', '--platform=node', '--target=node20', '--minify', '--log-level=error',
-    `--outfile=${path.join(out, e)}`, ...external.map((x) => `--external:${x}`)], { cwd: root, stdio: 'inherit' });
+    `--outfile=${outfile(e)}`, ...external.map((x) => `--external:${x}`)], { cwd: root, stdio: 'inherit' });
 }
 
 /** The folder of package `name` as seen from `from` (pnpm's layout: each package sees its deps). */

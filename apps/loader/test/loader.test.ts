@@ -86,11 +86,11 @@ test('a trainer that refuses the loader (other image size) ends it with exit cod
   const port = await freePort();
   const broker = new BatchBroker({
     endpoint: `tcp://127.0.0.1:${port}`, runId: 'r', maxMessageSize: 1 << 22,
-    admit: (ds) => (ds.imageSize[0] === 32 ? null : `loader serves ${ds.imageSize.join('x')} images, the trainer expects 32x32`),
+    expect: [{ field: 'imageSize', value: [32, 32], from: "the trainer's --image-size" }],
   });
   await broker.start();
   stops.push(() => broker.stop());
   const r = await runMain(['--data-dir', dataDir, '--image-size', '16', '--trainer', `tcp://127.0.0.1:${port}`]);
   expect(r.code).toBe(3);
-  expect(r.err).toMatch(/the trainer refused this loader: loader serves 16x16 images, the trainer expects 32x32/);
+  expect(r.err).toMatch(/the trainer refused this loader: loader image size 16x16 does not match the trainer's --image-size 32x32/);
 });

@@ -5,7 +5,7 @@ import { initBackend, releaseWebGpu, tf } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
 import { autoMicroBatch, makeModel, modelSummary, plotModel } from '@pawpipe/model';
 import { BatchBroker, CheckpointServer, EventPublisher, batchMessageBudget } from '@pawpipe/protocol';
-import type { CurveServer, DatasetFingerprint } from '@pawpipe/protocol';
+import type { CurveServer, DatasetExpectation } from '@pawpipe/protocol';
 import {
   KerasProgress, appendLineSynced, checkpointName, compileForClasses, fit, latestCheckpoint, loadCheckpoint,
   saveCheckpoint, staleTemporaries, withBatchNormMomentum, DEFAULT_LEARNING_RATE,
@@ -115,7 +115,7 @@ export class TrainerApp {
     this.broker = new BatchBroker({
       endpoint: c.dataEndpoint, runId, maxMessageSize: batchMessageBudget(c.batchSize, c.imageSize),
       heartbeatMs: c.heartbeatMs, liveness: c.liveness, maxAhead: c.maxAhead, log: c.log,
-      admit: (d) => admit(d, c, resumed?.meta ?? null), ...(c.curve && { curve: c.curve }),
+      expect: expectations(c, resumed?.meta ?? null), ...(c.curve && { curve: c.curve }),
     });
     this.publisher = new EventPublisher(c.eventsEndpoint, c.log, c.curve);
     await this.broker.start();
@@ -283,20 +283,17 @@ function parseAugment(tag: string): { flip?: string; rotation?: number } {
 }
 
 /** A loader must serve what this trainer was configured for, and what its checkpoint was trained on. */
-function admit(d: DatasetFingerprint, c: TrainerConfig, meta: CheckpointMeta | null): string | null {
-  if (d.imageSize[0] !== c.imageSize[0] || d.imageSize[1] !== c.imageSize[1]) {
-    return `loader serves ${d.imageSize.join('x')} images, the trainer expects ${c.imageSize.join('x')} (--image-size)`;
-  }
-  if (d.batchSize !== c.batchSize) return `loader batch size ${d.batchSize}, the trainer expects ${c.batchSize} (--batch-size)`;
-  if (meta) {
-    if (JSON.stringify(d.classNames) !== JSON.stringify(meta.classNames)) {
-      return `loader classes [${d.classNames.join(', ')}] differ from the checkpoint's [${meta.classNames.join(', ')}]`;
-    }
-    if (d.seed !== meta.seed || d.validationSplit !== meta.validationSplit) {
-      return `loader seed/split ${d.seed}/${d.validationSplit} differ from the checkpoint's ${meta.seed}/${meta.validationSplit}`;
-    }
-  }
-  return null;
+/** What a loader's dataset must hold: this trainer's flags, and the checkpoint it resumes. */
+function expectations(c: TrainerConfig, meta: CheckpointMeta | null): DatasetExpectation[] {
+  return [
+    { field: 'imageSize', value: c.imageSize, from: "the trainer's --image-size" },
+    { field: 'batchSize', value: c.batchSize, from: "the trainer's --batch-size" },
+    ...(meta ? [
+      { field: 'classNames', value: meta.classNames, from: "the checkpoint's" },
+      { field: 'seed', value: meta.seed, from: "the checkpoint's" },
+      { field: 'validationSplit', value: meta.validationSplit, from: "the checkpoint's" },
+    ] satisfies DatasetExpectation[] : []),
+  ];
 }
 
 export { DEFAULT_LEARNING_RATE };

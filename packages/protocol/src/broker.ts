@@ -1,154 +1,108 @@
-import { Router } from 'zeromq';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_LIVENESS } from './constants';
-import { decodeLoaderMessage } from './decode';
-import { encodeControl } from './encode';
-import { applyCurveServer } from './curve';
-import type { CurveServer } from './curve';
-import { bindWithRetry } from './bind';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BrokerOptions, BrokerStats, ReceivedBatch } from './broker-core';
+import type { FromThread, Snapshot, ThreadOptions, ToThread } from './broker-messages';
 import { ProtocolError } from './errors';
-import { FloodGuard } from './flood-guard';
-import type { BatchMessage, DatasetFingerprint, Hello } from './messages';
-import { Rejections } from './rejections';
-import { SendQueue } from './send-queue';
+import type { ProtocolErrorCode } from './errors';
+import type { DatasetFingerprint } from './messages';
 
-/** A batch as the trainer consumes it: in (epoch, index) order, whatever loader produced it. */
-export interface ReceivedBatch {
-  epoch: number;
-  index: number;
-  batchCount: number;
-  shape: [number, number, number, number];
-  images: Uint8Array;
-  labels: Float32Array;
-  labelMode: DatasetFingerprint['labelMode'];
-  classNames: string[];
-  skipped: string[];
-  /** loaderId of the producer */
-  from: string;
-}
+export type { BrokerOptions, BrokerStats, ReceivedBatch, DatasetExpectation } from './broker-core';
 
-export interface BrokerOptions {
-  /** ZeroMQ endpoint to bind, e.g. tcp://127.0.0.1:5555 */
-  endpoint: string;
-  runId: string;
-  /** ZMQ_MAXMSGSIZE: the largest inbound frame accepted (see batchMessageBudget) */
-  maxMessageSize: number;
-  heartbeatMs?: number;
-  /** missed heartbeats before a loader is declared dead and its work reassigned */
-  liveness?: number;
-  /** most batches handed out or waiting in the reorder buffer ahead of the one being consumed */
-  maxAhead?: number;
-  /** extra admission check of a loader's dataset (e.g. against a checkpoint): a reason to refuse, or null */
-  admit?: (dataset: DatasetFingerprint) => string | null;
-  /** rejected messages a peer may send per liveness window before it is muted (default 50) */
-  maxRejectsPerPeer?: number;
-  /** CURVE: encrypt and admit only clients with the right keys (see curve.ts); unset: plain TCP */
-  curve?: CurveServer;
-  log?: (line: string) => void;
-}
+/**
+ * Batches the broker thread hands over ahead of the one being consumed, so the next step's data is
+ * already on this thread; they count within maxAhead.
+ */
+const PREFETCH = 2;
 
-interface Peer {
-  key: string;
-  identity: Buffer;
-  loaderId: string;
-  incarnation: string;
-  window: number;
-  /** sequence numbers assigned to this peer and not yet received from it */
-  inflight: Set<number>;
-  lastSeen: number;
-  assignedAt: number;
-  /** silent past the liveness window at this point of the receive stream: see tick() */
-  suspect: { lastSeen: number; reads: number } | null;
-}
-
-export interface BrokerStats {
-  received: number;
-  duplicates: number;
-  stale: number;
-  /** batches for an (epoch, index) never assigned to the sender: rejected */
-  unassigned: number;
-  reassigned: number;
-  deadLoaders: number;
-  /** messages dropped unread because their peer was muted for flooding */
-  muted: number;
-  /** times a peer was muted */
-  mutes: number;
-  /** total milliseconds next() waited for a batch that had not arrived yet */
-  waitMs: number;
+/**
+ * The broker thread's script. Under ts-jest this file runs from src/, and a worker thread cannot
+ * load TypeScript: it takes the built one (turbo builds before it tests).
+ */
+function threadScript(): string {
+  return __filename.endsWith('.ts') ? path.join(__dirname, '..', 'dist', 'broker-thread.js') : path.join(__dirname, 'broker-thread.js');
 }
 
 /**
- * The trainer's side of the data channel. ZeroMQ Guide patterns:
- * - load balancing (ROUTER/DEALER, "Load Balancing Message Broker"): loaders are workers that
- *   announce themselves; work goes to the loader with the most free credit;
- * - credit-based flow control ("Transferring Files", chapter 7): each loader has at most `window`
- *   assignments outstanding, so a slow trainer makes loaders wait and their memory stays bounded;
- * - heartbeating ("Paranoid Pirate"): a loader silent for `liveness` beats is dead, and its
- *   outstanding work goes back to the queue;
- * - idempotent work: batches are deterministic per (epoch, index), so a reassigned batch is simply
- *   produced again; duplicates are dropped by (epoch, index), and a reorder buffer hands batches to
- *   the trainer in index order, so training is the same whatever the number of loaders.
+ * The trainer's side of the data channel (the load balancing, credit, heartbeats, reassignment
+ * and reorder buffer of BrokerCore, broker-core.ts), run in a worker thread of its own.
+ *
+ * Why a thread: the trainer's main thread spends seconds at a time inside a synchronous training
+ * step (one wasm step at 180x180 takes ~7 s, more than the default 5 s liveness). On the main
+ * thread, the trainer's heartbeats to its loaders stopped for as long, and loaders' beats waited
+ * unread. In the broker thread, heartbeats go out, are read, and are timed on schedule whatever
+ * the main thread does, and a flood of malformed messages is decoded and muted there, on another
+ * core, without slowing training. libzmq's ZMTP heartbeats (ZMQ_HEARTBEAT_IVL/TTL/TIMEOUT) were
+ * the other choice: they run in libzmq's I/O thread, but a ROUTER does not say which routing id a
+ * timed-out connection had, so the broker could not tell whose work to reassign, and the
+ * protocol's own heartbeats (which pyzmq clients send) would still be read late.
+ *
+ * Batches cross threads as transferred buffers (one copy, in the broker thread); stats, loaders()
+ * and rejections are snapshots the thread posts when they change.
  */
 export class BatchBroker {
-  readonly rejections: Rejections;
   readonly stats: BrokerStats = { received: 0, duplicates: 0, stale: 0, unassigned: 0, reassigned: 0, deadLoaders: 0, muted: 0, mutes: 0, waitMs: 0 };
+  /** rejected messages: total and counts by reason (as Rejections.summary()) */
+  readonly rejections: Snapshot['rejections'] = { total: 0, byReason: {} };
   dataset: DatasetFingerprint | null = null;
 
-  private readonly socket: Router;
-  private readonly queue: SendQueue;
-  private readonly peers = new Map<string, Peer>();
-  private readonly heartbeatMs: number;
-  private readonly liveness: number;
-  private readonly maxAhead: number;
+  private worker: Worker | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private readonly prefetch: number;
+  private boundAddress: string | null = null;
+  private loaderList: Snapshot['loaders'] = [];
   private readonly log: (line: string) => void;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly guard: FloodGuard;
-  private releaseCurve: (() => Promise<void>) | null = null;
-  /** messages read from the socket so far */
-  private reads = 0;
-  private loop: Promise<void> | null = null;
   private datasetWaiters: Array<{ resolve: (d: DatasetFingerprint) => void; reject: (e: Error) => void }> = [];
-
-  private plan: { startEpoch: number; epochs: number; numBatches: number; total: number } | null = null;
-  private nextConsume = 0;
-  private nextAssign = 0;
-  private requeue: number[] = [];
-  private readonly buffer = new Map<number, ReceivedBatch>();
-  /**
-   * seq -> routing ids it was ever assigned to, until it is consumed. Only these may deliver it
-   * (a reassigned batch: the first valid copy wins); bounded by maxAhead.
-   */
-  private readonly assignees = new Map<number, Set<string>>();
-  private waiter: { seq: number; resolve: (b: ReceivedBatch) => void; reject: (e: Error) => void } | null = null;
-  private finished: string | null = null;
-  private finishedStatus: 'completed' | 'failed' = 'completed';
+  private readonly acks = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private plan: { numBatches: number; total: number; generation: number } | null = null;
+  private consumed = 0;
+  private arrived: ReceivedBatch[] = [];
+  private waiter: { resolve: (b: ReceivedBatch) => void; reject: (e: Error) => void } | null = null;
   private closed = false;
+  private failure: Error | null = null;
 
   constructor(private readonly opts: BrokerOptions) {
-    this.heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-    this.liveness = opts.liveness ?? DEFAULT_LIVENESS;
-    this.maxAhead = opts.maxAhead ?? 16;
     this.log = opts.log ?? (() => undefined);
-    this.rejections = new Rejections(this.log, 'message');
-    const window = this.liveness * this.heartbeatMs;
-    this.guard = new FloodGuard({ maxStrikes: opts.maxRejectsPerPeer ?? 50, windowMs: window, muteMs: 2 * window });
-    this.socket = new Router({ linger: 0, maxMessageSize: opts.maxMessageSize });
-    this.queue = new SendQueue(this.socket, (e) => this.log(`send failed: ${e.message}`));
+    this.prefetch = Math.max(0, Math.min(PREFETCH, (opts.maxAhead ?? 16) - 2));
   }
 
   get address(): string {
-    return this.socket.lastEndpoint ?? this.opts.endpoint;
+    return this.boundAddress ?? this.opts.endpoint;
   }
 
   async start(): Promise<void> {
-    if (this.opts.curve) this.releaseCurve = await applyCurveServer(this.socket, this.opts.curve);
-    await bindWithRetry(this.socket, this.opts.endpoint);
-    this.loop = this.receiveLoop();
-    this.timer = setInterval(() => this.tick(), this.heartbeatMs);
+    const { log: _log, ...data } = this.opts;
+    // The one batch being waited for and the prefetched ones are ahead of consumption too.
+    const maxAhead = Math.max(1, (this.opts.maxAhead ?? 16) - 1 - this.prefetch);
+    const worker = new Worker(threadScript(), { workerData: { ...data, maxAhead } satisfies ThreadOptions });
+    this.worker = worker;
+    this.exited = new Promise((r) => worker.once('exit', () => r()));
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromThread) => {
+        if (m.type === 'started') {
+          this.boundAddress = m.address;
+          resolve();
+        } else if (m.type === 'failed') {
+          reject(new ProtocolError((m.code as ProtocolErrorCode | undefined) ?? 'bad-endpoint', m.message));
+        } else {
+          this.onMessage(m);
+        }
+      });
+      worker.on('error', (e) => {
+        reject(e);
+        this.fail(new ProtocolError('closed', `the broker thread failed: ${e.message}`));
+      });
+      worker.on('exit', (code) => {
+        reject(new ProtocolError('closed', `the broker thread exited (${code}) before it listened`));
+        if (!this.closed) this.fail(new ProtocolError('closed', `the broker thread exited (${code})`));
+      });
+    });
   }
 
   /** Resolves with the dataset fingerprint of the first admitted loader. */
   waitForDataset(): Promise<DatasetFingerprint> {
     if (this.dataset) return Promise.resolve(this.dataset);
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.datasetWaiters.push({ resolve, reject }));
   }
 
@@ -156,35 +110,27 @@ export class BatchBroker {
   serve(startEpoch: number, epochs: number): void {
     if (!this.dataset) throw new ProtocolError('closed', 'serve() before any loader said HELLO');
     const numBatches = this.dataset.numBatches;
-    this.plan = { startEpoch, epochs, numBatches, total: Math.max(0, epochs - startEpoch) * numBatches };
-    this.nextConsume = 0;
-    this.nextAssign = 0;
-    this.requeue = [];
-    this.buffer.clear();
-    this.assignees.clear();
-    for (const p of this.peers.values()) p.inflight.clear();
-    this.pump();
+    const generation = (this.plan?.generation ?? 0) + 1;
+    this.plan = { numBatches, total: Math.max(0, epochs - startEpoch) * numBatches, generation };
+    this.consumed = 0;
+    this.arrived = [];
+    this.post({ type: 'serve', generation, startEpoch, epochs, total: this.plan.total, credit: 1 + this.prefetch });
   }
 
   /** The next batch in (epoch, index) order. */
   async next(): Promise<ReceivedBatch> {
     const plan = this.plan;
     if (!plan) throw new ProtocolError('closed', 'next() before serve()');
-    if (this.closed) throw new ProtocolError('closed', 'broker is closed');
-    const seq = this.nextConsume;
-    if (seq >= plan.total) throw new ProtocolError('closed', 'every planned batch was consumed');
-    let batch = this.buffer.get(seq);
+    if (this.closed || this.failure) throw this.failure ?? new ProtocolError('closed', 'broker is closed');
+    if (this.consumed >= plan.total) throw new ProtocolError('closed', 'every planned batch was consumed');
+    let batch = this.arrived.shift();
     if (!batch) {
       const t0 = performance.now();
-      batch = await new Promise<ReceivedBatch>((resolve, reject) => {
-        this.waiter = { seq, resolve, reject };
-      });
+      batch = await new Promise<ReceivedBatch>((resolve, reject) => { this.waiter = { resolve, reject }; });
       this.stats.waitMs += performance.now() - t0;
     }
-    this.buffer.delete(seq);
-    this.assignees.delete(seq);
-    this.nextConsume++;
-    this.pump();
+    this.consumed++;
+    this.post({ type: 'take' });
     return batch;
   }
 
@@ -201,285 +147,95 @@ export class BatchBroker {
     }
   }
 
-  /** Loaders currently known, with their outstanding work. */
-  loaders(): Array<{ loaderId: string; incarnation: string; window: number; inflight: number }> {
-    return [...this.peers.values()].map((p) => ({ loaderId: p.loaderId, incarnation: p.incarnation, window: p.window, inflight: p.inflight.size }));
+  /** Loaders currently known, with their outstanding work (as of the broker thread's last snapshot). */
+  loaders(): Snapshot['loaders'] {
+    return this.loaderList.map((l) => ({ ...l }));
+  }
+
+  /** Bring stats, rejections and loaders() up to date with the broker thread. */
+  refresh(): Promise<void> {
+    return this.request((id) => ({ type: 'refresh', id }));
   }
 
   /** Tell every loader (and any that speaks later) that training is over. */
-  async finish(reason: string, status: 'completed' | 'failed' = 'completed'): Promise<void> {
-    this.finished = reason;
-    this.finishedStatus = status;
-    for (const p of this.peers.values()) this.sendDone(p.identity);
-    await this.queue.drain();
+  finish(reason: string, status: 'completed' | 'failed' = 'completed'): Promise<void> {
+    return this.request((id) => ({ type: 'finish', id, reason, status }));
   }
 
   async stop(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.queue.close();
-    // zmq finishes closing in its I/O thread, after close() returns, so the port can stay in use
-    // for a moment: start() retries for that. (Unbinding first is no cure: libzmq 4.3.5 can abort
-    // on a pipe assertion when a ROUTER with connected peers is unbound.)
-    this.socket.close();
-    await this.releaseCurve?.();
-    const err = new ProtocolError('closed', 'broker stopped');
-    this.waiter?.reject(err);
-    this.waiter = null;
-    for (const w of this.datasetWaiters) w.reject(err);
-    this.datasetWaiters = [];
-    await this.loop?.catch(() => undefined);
+    const worker = this.worker;
+    if (worker) {
+      this.post({ type: 'stop', id: this.nextId++ });
+      // The thread ends once its sockets are closed; it is never left behind.
+      const late = setTimeout(() => void worker.terminate(), 2000);
+      await this.exited;
+      clearTimeout(late);
+    }
+    this.fail(new ProtocolError('closed', 'broker stopped'));
   }
 
   // ---- internals ----
 
-  private async receiveLoop(): Promise<void> {
-    try {
-      for await (const [identity, ...frames] of this.socket) {
-        if (!identity) continue;
-        try {
-          this.handle(identity, frames);
-        } catch (e) {
-          // A bug in handling must not kill the receive loop: log it and carry on.
-          this.log(`error handling a message: ${(e as Error).stack ?? e}`);
+  private post(m: ToThread): void {
+    this.worker?.postMessage(m);
+  }
+
+  private request(make: (id: number) => ToThread): Promise<void> {
+    if (this.failure || !this.worker) return Promise.reject(this.failure ?? new ProtocolError('closed', 'broker not started'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.acks.set(id, { resolve, reject });
+      this.post(make(id));
+    });
+  }
+
+  private onMessage(m: FromThread): void {
+    switch (m.type) {
+      case 'log':
+        this.log(m.line);
+        return;
+      case 'snapshot': {
+        const { waitMs } = this.stats;
+        Object.assign(this.stats, m.snapshot.stats, { waitMs });
+        this.rejections.total = m.snapshot.rejections.total;
+        this.rejections.byReason = m.snapshot.rejections.byReason;
+        this.loaderList = m.snapshot.loaders;
+        return;
+      }
+      case 'dataset':
+        this.dataset = m.dataset;
+        for (const w of this.datasetWaiters) w.resolve(m.dataset);
+        this.datasetWaiters = [];
+        return;
+      case 'batch': {
+        if (m.generation !== this.plan?.generation) return;
+        const w = this.waiter;
+        if (w) {
+          this.waiter = null;
+          w.resolve(m.batch);
+        } else {
+          this.arrived.push(m.batch);
         }
+        return;
       }
-    } catch (e) {
-      if (!this.closed) this.log(`receive loop ended: ${(e as Error).message}`);
-    }
-  }
-
-  private send(identity: Buffer, message: Parameters<typeof encodeControl>[0]): void {
-    void this.queue.send([identity, ...encodeControl(message)]);
-  }
-
-  private sendDone(identity: Buffer): void {
-    this.send(identity, { type: 'done', runId: this.opts.runId, reason: this.finished ?? 'done', status: this.finishedStatus });
-  }
-
-  private handle(identity: Buffer, frames: Buffer[]): void {
-    const key = identity.toString('hex');
-    const now = Date.now();
-    this.reads++;
-    if (!this.guard.admit(key, now)) {
-      this.stats.muted = this.guard.muted;
-      return;
-    }
-    const peer = this.peers.get(key);
-    // Any message, even a malformed one, shows the peer is alive.
-    if (peer) peer.lastSeen = now;
-    const decoded = decodeLoaderMessage(frames);
-    if (!decoded.ok) {
-      this.rejections.note(decoded.reason, peer?.loaderId ?? `peer ${key.slice(0, 8)}`);
-      if (!this.strike(key, peer)) this.send(identity, { type: 'malformed', reason: decoded.reason });
-      return;
-    }
-    const msg = decoded.message;
-    if (this.finished !== null) {
-      this.sendDone(identity);
-      return;
-    }
-    switch (msg.type) {
-      case 'hello':
-        this.hello(identity, key, msg);
+      case 'ack':
+        this.acks.get(m.id)?.resolve();
+        this.acks.delete(m.id);
         return;
-      case 'heartbeat':
-        // A loader we gave up on hears RESET on its next beat; a stranger beating fast is muted.
-        if (!peer && !this.strike(key, peer)) this.send(identity, { type: 'reset', reason: 'unknown loader: say HELLO' });
-        return;
-      case 'bye':
-        if (peer) this.drop(peer, `said bye (${msg.reason})`);
-        return;
-      case 'batch':
-        this.batch(identity, peer, msg);
+      default:
         return;
     }
   }
 
-  private hello(identity: Buffer, key: string, msg: Hello): void {
-    const refusal = this.opts.admit?.(msg.dataset) ?? (this.dataset ? sameDataset(this.dataset, msg.dataset) : null);
-    if (refusal) {
-      this.log(`refused loader ${msg.loaderId}: ${refusal}`);
-      this.send(identity, { type: 'reject', reason: refusal });
-      return;
-    }
-    for (const p of [...this.peers.values()]) {
-      if (p.key === key) this.drop(p, 'said HELLO again');
-      else if (p.loaderId === msg.loaderId) this.drop(p, `restarted (incarnation ${msg.incarnation})`);
-    }
-    const now = Date.now();
-    this.peers.set(key, {
-      key, identity, loaderId: msg.loaderId, incarnation: msg.incarnation, window: msg.window,
-      inflight: new Set(), lastSeen: now, assignedAt: 0, suspect: null,
-    });
-    this.send(identity, { type: 'welcome', runId: this.opts.runId, heartbeatMs: this.heartbeatMs, liveness: this.liveness });
-    this.log(`loader ${msg.loaderId} joined (window ${msg.window}, ${msg.dataset.numBatches} batches/epoch)`);
-    if (!this.dataset) {
-      this.dataset = msg.dataset;
-      for (const w of this.datasetWaiters) w.resolve(msg.dataset);
-      this.datasetWaiters = [];
-    }
-    this.pump();
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.waiter?.reject(err);
+    this.waiter = null;
+    for (const w of this.datasetWaiters) w.reject(err);
+    this.datasetWaiters = [];
+    for (const a of this.acks.values()) a.reject(err);
+    this.acks.clear();
   }
-
-  private batch(identity: Buffer, peer: Peer | undefined, msg: BatchMessage): void {
-    const h = msg.header;
-    const key = identity.toString('hex');
-    const from = peer?.loaderId ?? `peer ${key.slice(0, 8)}`;
-    if (!peer) this.send(identity, { type: 'reset', reason: 'unknown loader: say HELLO' });
-    const plan = this.plan;
-    const dataset = this.dataset;
-    if (h.runId !== this.opts.runId || !plan || !dataset) {
-      this.stats.stale++;
-      return;
-    }
-    if (h.epoch < plan.startEpoch || h.epoch >= plan.epochs) {
-      this.stats.stale++;
-      return;
-    }
-    const seq = (h.epoch - plan.startEpoch) * plan.numBatches + h.index;
-    if (seq < this.nextConsume) {
-      // Already trained on: a late copy of a reassigned batch. Its sender gets its credit back.
-      this.stats.duplicates++;
-      if (peer?.inflight.delete(seq)) this.pump();
-      return;
-    }
-    // Only a loader this batch was assigned to may deliver it (the one it is assigned to now, or
-    // one it was taken from when it was reassigned: then the first valid copy wins).
-    if (!this.assignees.get(seq)?.has(key)) {
-      this.stats.unassigned++;
-      this.rejections.note(`batch (${h.epoch}, ${h.index}) was not assigned to this loader`, from);
-      this.strike(key, peer);
-      return;
-    }
-    peer?.inflight.delete(seq);
-    const mismatch = batchMismatch(dataset, msg);
-    if (mismatch) {
-      this.rejections.note(mismatch, from);
-      // The credit is spent but the batch is still owed: someone must produce it again.
-      if (!this.buffer.has(seq) && !this.requeue.includes(seq)) {
-        this.requeue.push(seq);
-        this.requeue.sort((a, b) => a - b);
-      }
-      this.pump();
-      return;
-    }
-    this.stats.received++;
-    if (this.buffer.has(seq)) {
-      this.stats.duplicates++;
-      this.pump();
-      return;
-    }
-    const r = this.requeue.indexOf(seq);
-    if (r >= 0) this.requeue.splice(r, 1);
-    this.buffer.set(seq, {
-      epoch: h.epoch, index: h.index, batchCount: h.batchCount, shape: h.shape, images: msg.images,
-      labels: msg.labels, labelMode: h.labelMode, classNames: h.classNames, skipped: h.skipped, from,
-    });
-    if (this.waiter && this.waiter.seq === seq) {
-      const w = this.waiter;
-      this.waiter = null;
-      w.resolve(this.buffer.get(seq) as ReceivedBatch);
-    }
-    this.pump();
-  }
-
-  /** Forget a peer and put its outstanding work back in the queue. */
-  private drop(peer: Peer, why: string): void {
-    this.peers.delete(peer.key);
-    let n = 0;
-    for (const seq of peer.inflight) {
-      if (seq >= this.nextConsume && !this.buffer.has(seq) && !this.requeue.includes(seq)) {
-        this.requeue.push(seq);
-        n++;
-      }
-    }
-    this.requeue.sort((a, b) => a - b);
-    this.stats.reassigned += n;
-    this.log(`loader ${peer.loaderId} ${why}; ${n} outstanding batch(es) back in the queue`);
-    this.pump();
-  }
-
-  /** Hand out work while loaders have credit and the reorder window has room. */
-  private pump(): void {
-    const plan = this.plan;
-    if (!plan || this.closed || this.finished !== null) return;
-    for (;;) {
-      const fromRequeue = this.requeue.length > 0;
-      const seq = fromRequeue ? (this.requeue[0] as number) : this.nextAssign;
-      if (seq >= plan.total || seq >= this.nextConsume + this.maxAhead) return;
-      let best: Peer | null = null;
-      for (const p of this.peers.values()) {
-        if (p.inflight.size >= p.window) continue;
-        if (!best || p.inflight.size < best.inflight.size || (p.inflight.size === best.inflight.size && p.assignedAt < best.assignedAt)) best = p;
-      }
-      if (!best) return;
-      if (fromRequeue) this.requeue.shift();
-      else this.nextAssign++;
-      if (seq < this.nextConsume || this.buffer.has(seq)) continue;
-      best.inflight.add(seq);
-      const owners = this.assignees.get(seq) ?? new Set<string>();
-      owners.add(best.key);
-      this.assignees.set(seq, owners);
-      best.assignedAt = performance.now();
-      const epoch = plan.startEpoch + Math.floor(seq / plan.numBatches);
-      this.send(best.identity, { type: 'assign', runId: this.opts.runId, epoch, index: seq % plan.numBatches });
-    }
-  }
-
-  /** Count a rejected message against its peer; true when that got the peer muted (and dropped). */
-  private strike(key: string, peer: Peer | undefined): boolean {
-    if (!this.guard.strike(key, Date.now())) return false;
-    this.stats.mutes = this.guard.mutes;
-    this.log(`peer ${peer?.loaderId ?? key.slice(0, 8)} sent too many rejected messages: muted for ${(2 * this.liveness * this.heartbeatMs) / 1000}s`);
-    if (peer) this.drop(peer, 'was muted for flooding');
-    return true;
-  }
-
-  /**
-   * Heartbeats out, and liveness in. Silence is judged on what has been read, never on what is
-   * still waiting in the socket: a long training step (or a flood being worked through) leaves
-   * the loaders' heartbeats queued, and the timer can fire before they are read. So a peer silent
-   * past the window is only a suspect until either the socket is empty (nothing of it can be
-   * waiting) or enough messages have been read since that the ROUTER's fair queueing has served
-   * every peer that spoke lately at least twice.
-   */
-  private tick(): void {
-    const now = Date.now();
-    const window = this.liveness * this.heartbeatMs;
-    for (const p of this.peers.values()) this.send(p.identity, { type: 'heartbeat' });
-    const backlog = this.socket.readable;
-    const turns = 2 * this.guard.activeSenders(now, window) + 2;
-    for (const p of [...this.peers.values()]) {
-      if (now - p.lastSeen <= window) {
-        p.suspect = null;
-        continue;
-      }
-      if (!p.suspect || p.suspect.lastSeen !== p.lastSeen) p.suspect = { lastSeen: p.lastSeen, reads: this.reads };
-      if (backlog && this.reads - p.suspect.reads < turns) continue;
-      this.stats.deadLoaders++;
-      this.drop(p, `missed ${this.liveness} heartbeats`);
-    }
-    this.guard.prune(now, 4 * window);
-  }
-}
-
-function sameDataset(a: DatasetFingerprint, b: DatasetFingerprint): string | null {
-  for (const key of Object.keys(a) as Array<keyof DatasetFingerprint>) {
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
-      return `dataset ${key} ${JSON.stringify(b[key])} differs from the other loaders' ${JSON.stringify(a[key])}`;
-    }
-  }
-  return null;
-}
-
-function batchMismatch(d: DatasetFingerprint, msg: BatchMessage): string | null {
-  const h = msg.header;
-  if (h.batchCount !== d.numBatches) return `batchCount ${h.batchCount} is not the dataset's ${d.numBatches}`;
-  if (h.shape[1] !== d.imageSize[0] || h.shape[2] !== d.imageSize[1]) return `image size ${h.shape[1]}x${h.shape[2]} is not the dataset's ${d.imageSize.join('x')}`;
-  if (h.shape[0] > d.batchSize) return `batch of ${h.shape[0]} exceeds batch size ${d.batchSize}`;
-  if (h.labelMode !== d.labelMode) return `label mode ${h.labelMode} is not the dataset's ${d.labelMode}`;
-  if (JSON.stringify(h.classNames) !== JSON.stringify(d.classNames)) return 'class names differ from the dataset\'s';
-  return null;
 }

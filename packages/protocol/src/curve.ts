@@ -134,12 +134,13 @@ export async function readClientKeys(serverKey: string, keysDir?: string): Promi
  */
 export async function applyCurveServer(socket: Socket, curve: CurveServer): Promise<() => Promise<void>> {
   const domain = `pawpipe-${randomBytes(6).toString('hex')}`;
-  await zapHandler.register(domain, curve.authorized);
+  const zap = zapHandler(socket.context);
+  await zap.register(domain, curve.authorized);
   socket.zapDomain = domain;
   socket.curveServer = true;
   socket.curveSecretKey = curve.keys.secretKey;
   socket.curvePublicKey = curve.keys.publicKey;
-  return () => zapHandler.unregister(domain);
+  return () => zap.unregister(domain);
 }
 
 /** Make `socket` a CURVE client of the server whose public key is given. Call before connect(). */

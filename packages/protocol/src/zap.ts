@@ -1,15 +1,19 @@
 import { Reply } from 'zeromq';
+import type { Context } from 'zeromq';
 import { z85Encode } from './z85';
 
 const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 
 /**
- * The ZAP handler (ZeroMQ RFC 27) of this process: libzmq asks it, for every CURVE handshake on a
- * server socket, whether the client's public key may connect. One handler serves every server
- * socket of the process (libzmq allows one per context); each socket has its own ZAP domain with
- * its own list of allowed keys. The handler's socket closes when the last domain goes.
+ * The ZAP handler (ZeroMQ RFC 27) of one zeromq context: libzmq asks it, for every CURVE handshake
+ * on a server socket, whether the client's public key may connect. One handler serves every server
+ * socket of its context (libzmq allows one per context; the broker thread has a context of its
+ * own); each socket has its own ZAP domain with its own list of allowed keys. The handler's socket
+ * closes when the last domain goes.
  */
 class ZapHandler {
+  constructor(private readonly context: Context) {}
+
   private readonly domains = new Map<string, Set<string> | null>();
   private socket: Reply | null = null;
   private loop: Promise<void> | null = null;
@@ -18,7 +22,7 @@ class ZapHandler {
   async register(domain: string, allowed: string[] | null): Promise<void> {
     this.domains.set(domain, allowed ? new Set(allowed) : null);
     if (this.socket) return;
-    const socket = new Reply({ linger: 0 });
+    const socket = new Reply({ linger: 0, context: this.context });
     await socket.bind(ZAP_ENDPOINT);
     this.socket = socket;
     this.loop = this.serve(socket);
@@ -60,4 +64,14 @@ class ZapHandler {
   }
 }
 
-export const zapHandler = new ZapHandler();
+const handlers = new WeakMap<Context, ZapHandler>();
+
+/** The ZAP handler of `context` (in this thread). */
+export function zapHandler(context: Context): ZapHandler {
+  let h = handlers.get(context);
+  if (!h) {
+    h = new ZapHandler(context);
+    handlers.set(context, h);
+  }
+  return h;
+}

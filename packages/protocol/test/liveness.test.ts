@@ -32,11 +32,12 @@ async function startBroker(extra: Partial<ConstructorParameters<typeof BatchBrok
 }
 
 /** A loader in another process (it keeps beating while this process is blocked); its stats on exit. */
-function startRemoteLoader(endpoint: string, loaderId: string): { stats: Promise<{ resets: number; batches: number }> } {
-  const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'remote-loader.js'), endpoint, loaderId, '100', JSON.stringify(dataset)], { stdio: ['ignore', 'pipe', 'inherit'] });
+type LoaderStats = { resets: number; batches: number; maxSilenceMs: number };
+function startRemoteLoader(endpoint: string, loaderId: string, heartbeatMs = 100): { stats: Promise<LoaderStats> } {
+  const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'remote-loader.js'), endpoint, loaderId, String(heartbeatMs), JSON.stringify(dataset)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  const stats = new Promise<{ resets: number; batches: number }>((resolve, reject) => {
+  const stats = new Promise<LoaderStats>((resolve, reject) => {
     child.on('exit', () => { try { resolve(JSON.parse(out)); } catch (e) { reject(new Error(`loader printed ${JSON.stringify(out)}`)); } });
   });
   stats.catch(() => undefined);
@@ -57,15 +58,24 @@ async function train(b: BatchBroker, n: number, stepMs: number): Promise<Array<[
 
 const order = (epochs: number) => Array.from({ length: epochs * 5 }, (_, s) => [Math.floor(s / 5), s % 5]);
 
-test('a step slower than the liveness window never makes a live loader look dead', async () => {
-  const b = await startBroker(); // liveness: 3 x 100 ms
-  const loader = startRemoteLoader(b.address, 'remote');
+test('a step slower than the liveness window: the loader never looks dead, and never finds the trainer silent', async () => {
+  const b = await startBroker({ heartbeatMs: 200, liveness: 5 }); // liveness window: 1 s
+  const loader = startRemoteLoader(b.address, 'remote', 200);
   await b.waitForDataset();
   b.serve(0, 1);
-  expect(await train(b, 5, 700)).toEqual(order(1));
-  expect(b.stats.deadLoaders).toBe(0);
+  // Steps of 2.5 s block this thread; the broker thread keeps beating, reading and timing.
+  const got = [...(await train(b, 2, 2500)), ...(await train(b, 3, 0))];
+  expect(got).toEqual(order(1));
   await b.finish('done');
-  expect((await loader.stats).resets).toBe(0);
+  await b.refresh();
+  expect(b.stats.deadLoaders).toBe(0);
+  const seen = await loader.stats;
+  expect(seen.resets).toBe(0);
+  expect(seen.batches).toBe(5);
+  // The trainer's heartbeats reached the loader on schedule all along (on the main thread they
+  // stopped for each 2.5 s step).
+  expect(seen.maxSilenceMs).toBeGreaterThan(0);
+  expect(seen.maxSilenceMs).toBeLessThan(1000);
 });
 
 test('a truly silent loader is still declared dead when nothing of it is waiting in the socket', async () => {
@@ -107,6 +117,7 @@ test('a loader declared dead that speaks again gets RESET and rejoins, with the 
   await reader;
   const types = received.slice(before);
   expect(types).toEqual(['reset', 'welcome', 'assign']);
+  await b.refresh(); // loaders() is the broker thread's last snapshot: bring it up to date
   expect(b.loaders().map((l) => [l.loaderId, l.incarnation])).toEqual([['x', 'same']]);
 });
 
