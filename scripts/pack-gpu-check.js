@@ -46,12 +46,14 @@ function pkgDir(name, from) {
 }
 
 /** Copies a package (without nested node_modules), filtered, then the dependencies it can resolve. */
-function copyPackage(name, from, keep = () => true, seen = new Set(), withDeps = true) {
+function copyPackage(name, from, keep = () => true, seen = new Set(), withDeps = true, required = false) {
   let dir;
   try {
     dir = pkgDir(name, from);
-  } catch {
-    return; // an optional dependency for another platform
+  } catch (e) {
+    if (!required) return; // an optional dependency for another platform
+    console.error(`pack-gpu-check: ${e.message}: run pnpm install first`);
+    process.exit(2);
   }
   const real = fs.realpathSync(dir);
   if (seen.has(real)) return;
@@ -74,25 +76,25 @@ function copyPackage(name, from, keep = () => true, seen = new Set(), withDeps =
   }
 }
 
-const apps = path.join(root, 'apps', 'trainer');
+// Each external package is resolved from the workspace package that depends on it (pnpm does not hoist).
 const seen = new Set();
-copyPackage('sharp', apps, () => true, seen);
+copyPackage('sharp', path.join(root, 'packages', 'data-pipeline'), () => true, seen, true, true);
 // zeromq: its JS and the prebuilt addon of one platform (build/<os>/<arch>/...)
-copyPackage('zeromq', apps, (rel) => {
+copyPackage('zeromq', path.join(root, 'packages', 'protocol'), (rel) => {
   if (/^(src|script|CMakeLists|vcpkg)/.test(rel)) return false;
   // build/<os>/<arch>/node/<libc>-<abi>-Release: this platform's glibc builds (the numbered
   // folders are older layouts the loader does not read first; musl machines are not covered)
   const [top, o, a, , build] = rel.split(path.sep);
   if (top !== 'build' || o === undefined || o === 'manifest.json') return true;
   return o === os && (a === undefined || a === arch) && (build === undefined || build.startsWith('glibc-'));
-}, seen);
+}, seen, true, true);
 const tfBackend = path.join(root, 'packages', 'tf-backend');
 // Dawn: package.json and dist/<platform>/dawn.node
 copyPackage('webgpu', tfBackend, (rel) => rel === '' || rel === 'package.json' || rel === 'dist' ||
-  rel.startsWith(path.join('dist', `${os}-${os === 'darwin' ? 'universal' : arch}`)), new Set(), false);
+  rel.startsWith(path.join('dist', `${os}-${os === 'darwin' ? 'universal' : arch}`)), new Set(), false, true);
 // tfjs-wasm: only what is read at run time (the .wasm binaries and the threaded build's scripts)
 copyPackage('@tensorflow/tfjs-backend-wasm', tfBackend, (rel) => rel === '' || rel === 'package.json' ||
-  rel === 'dist' || /^dist[\\/][^\\/]+\.wasm$/.test(rel) || rel.startsWith('wasm-out'), new Set(), false);
+  rel === 'dist' || /^dist[\\/][^\\/]+\.wasm$/.test(rel) || rel.startsWith('wasm-out'), new Set(), false, true);
 
 function size(p) {
   const st = fs.statSync(p);
