@@ -217,19 +217,6 @@ export class BrokerCore {
     return batch;
   }
 
-  /** The batches of one epoch, in index order. */
-  async *epoch(epoch: number): AsyncGenerator<ReceivedBatch> {
-    const plan = this.plan;
-    if (!plan) throw new ProtocolError('closed', 'epoch() before serve()');
-    for (let i = 0; i < plan.numBatches; i++) {
-      const b = await this.next();
-      if (b.epoch !== epoch || b.index !== i) {
-        throw new ProtocolError('closed', `expected batch (${epoch}, ${i}), the plan gave (${b.epoch}, ${b.index})`);
-      }
-      yield b;
-    }
-  }
-
   /** Loaders currently known, with their outstanding work. */
   loaders(): Array<{ loaderId: string; incarnation: string; window: number; inflight: number }> {
     return [...this.peers.values()].map((p) => ({ loaderId: p.loaderId, incarnation: p.incarnation, window: p.window, inflight: p.inflight.size }));
