@@ -10,8 +10,8 @@ const PORT_TRIES = 10;
 
 interface ServeArgs { runs: string; port?: number; listen: string; untilDone?: string; staleSeconds: number }
 
-/** The built page: dist/public beside this file's dist/ (bundle-ui.js writes it). */
-export const PUBLIC_DIR = path.join(__dirname, 'public');
+/** The built page, dist/public (bundle-ui.js writes it); the same path from src/ under jest. */
+export const PUBLIC_DIR = path.join(__dirname, '..', 'dist', 'public');
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',

@@ -50,6 +50,7 @@ export class DashboardServer {
     if (!st?.isDirectory()) throw new DashboardError('bad-runs', `--runs ${this.o.runs}: no such folder (train first, or name the folder holding run folders)`, this.o.runs);
     this.root = await fs.realpath(this.o.runs);
     this.seen = await fingerprint(this.root);
+    for (const r of await listRuns(this.root, { staleMs: this.staleMs })) this.statuses.set(r.name, r.status);
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         this.o.log?.(`error serving ${req.url}: ${(e as Error).message}`);
