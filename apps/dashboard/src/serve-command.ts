@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { stderrLog, stopOnSignals } from '@pawpipe/app-shell';
@@ -31,6 +32,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     .example('$0 serve --runs runs --port 8080 --listen 0.0.0.0', 'other machines may look (read-only)') as never,
   handler: async (args) => {
     const log = stderrLog('dashboard');
+    if (args.untilDone) await folderAppears(args.runs, log);
     const ports = args.port !== undefined ? [args.port] : Array.from({ length: PORT_TRIES }, (_, i) => DEFAULT_PORT + i);
     let server: DashboardServer | null = null;
     for (const port of ports) {
@@ -52,6 +54,16 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     else await new Promise<void>(() => undefined); // serve until a signal
   },
 };
+
+/** The main job starts the dashboard beside the trainer, which makes the runs folder: wait for it rather than fail. */
+async function folderAppears(dir: string, log: (line: string) => void): Promise<void> {
+  let said = false;
+  while (!(await fs.stat(dir).then((s) => s.isDirectory(), () => false))) {
+    if (!said) log(`waiting for ${dir} to appear (the trainer makes it)`);
+    said = true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 /**
  * Resolve once the run has completed, or has failed after being seen running (a run left failed

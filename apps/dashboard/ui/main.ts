@@ -102,10 +102,12 @@ function tryIt(): HTMLElement {
     }
     out.textContent = 'predicting…';
     out.removeAttribute('data-probs');
+    out.removeAttribute('data-file');
     preview.src = URL.createObjectURL(file);
     try {
       const p = await predictBlob(file, current.model);
       out.textContent = p.sentence;
+      out.dataset.file = file.name;
       out.dataset.probs = JSON.stringify(p.classes);
       out.dataset.backend = p.backend;
       $('try-backend').textContent = `TensorFlow.js backend: ${p.backend}`;
