@@ -37,6 +37,14 @@ test('a missing --runs folder, a bad --port, a taken port: one line each, exit c
   expect(taken.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`--port ${port}: already in use`))]);
 });
 
+test('`pawpipe serve` is the same command', () => {
+  const cli = path.resolve(__dirname, '..', '..', 'cli', 'dist', 'main.js');
+  const r = spawnSync(process.execPath, [cli, 'serve', '--runs', path.join(root, 'nope')], { encoding: 'utf8' });
+  expect(r.status).toBe(2);
+  expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/--runs .*nope: no such folder/)]);
+  expect(spawnSync(process.execPath, [cli, 'serve', '--help'], { encoding: 'utf8' }).stdout).toMatch(/--until-done/);
+});
+
 test('--until-done prints the URL, serves, and ends with exit 0 once the run has completed', async () => {
   // started before the trainer has made the runs folder, as in the main job
   const runs = path.join(root, 'runs');
