@@ -18,7 +18,7 @@ export class Curve {
   constructor(target: HTMLElement, readonly metric: 'loss' | 'accuracy', data: [number[], Series, Series]) {
     this.plot = new uPlot({
       title: metric === 'loss' ? 'Loss' : 'Accuracy',
-      width: 460, height: 260,
+      width: 400, height: 240,
       scales: { x: { time: false } },
       axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50] }, {}],
       series: [
