@@ -38,8 +38,8 @@ if (noBrowser) {
    * features barely differ), which would make equal numbers prove little: its output layer is
    * rescaled so that these pictures' logits spread over about [-1.5, 1.5].
    */
-  async function checkpointInto(runDir: string, files: string[]): Promise<void> {
-    const model = makeModel({ inputShape: [32, 32, 3], numClasses: 2, augmentation: false });
+  async function checkpointInto(runDir: string, files: string[], augmentation: false | { flip: 'horizontal'; rotation: number; seed: number } = false): Promise<void> {
+    const model = makeModel({ inputShape: [32, 32, 3], numClasses: 2, augmentation });
     const dense = model.getLayer('predictions');
     const [kernel, bias] = dense.getWeights() as [tf.Tensor, tf.Tensor];
     const pixels = await Promise.all(files.map(async (f) => Float32Array.from(resizeImage(await decodeRgb(f), 32, 32, 'bilinear'))));
@@ -55,7 +55,7 @@ if (noBrowser) {
     compileForClasses(model, 2);
     const meta: CheckpointMeta = {
       format: 'pawpipe-checkpoint', formatVersion: 1, runId: 'run-fixture', epoch: 5, epochs: 8, classNames: ['Cat', 'Dog'], imageSize: [32, 32], seed: 1337,
-      validationSplit: 0.2, batchSize: 32, labelMode: 'binary', backend: 'wasm', augmentation: { placement: 'loader' },
+      validationSplit: 0.2, batchSize: 32, labelMode: 'binary', backend: 'wasm', augmentation: augmentation ? { placement: 'model', flip: 'horizontal', rotation: 0.1 } : { placement: 'loader' },
       metrics: { loss: 0.1, accuracy: 0.95 }, optimizer: { className: 'Adam', learningRate: 0.001 }, savedAt: '',
     };
     const dir = await saveCheckpoint(path.join(runDir, 'checkpoints'), model, meta);
@@ -83,6 +83,8 @@ if (noBrowser) {
     writeRun(path.join(runs, 'demo'), { epochs: 8, trained: 8, scored: 8 });
     await checkpointInto(path.join(runs, 'demo'), images);
     writeRun(path.join(runs, 'live'), { epochs: 8, trained: 3, scored: 2 });
+    writeRun(path.join(runs, 'option1'), { epochs: 8, trained: 8, scored: 8 });
+    await checkpointInto(path.join(runs, 'option1'), images, { flip: 'horizontal', rotation: 0.1, seed: 3 });
     writeFileSync(path.join(root, 'secret.txt'), 'outside the runs folder\n');
     symlinkSync(path.join(root, 'secret.txt'), path.join(runs, 'demo', 'leak.txt'));
     server = new DashboardServer({ runs, port: 0, listen: '127.0.0.1', publicDir: PUBLIC_DIR, pollMs: 250 });
@@ -114,7 +116,7 @@ if (noBrowser) {
   test('a finished run\'s page shows its curves, its epoch table with the best epoch, confusion matrix, data report and mistakes', async () => {
     await page.goto(`${server.url}#/run/demo`);
     await page.waitForSelector('#epochs tbody tr:nth-child(8)');
-    expect(await page.locator('#runs li').allTextContents()).toEqual([expect.stringMatching(/^demo completed/), expect.stringMatching(/^live running/)]);
+    expect(await page.locator('#runs li').allTextContents()).toEqual([expect.stringMatching(/^demo completed/), expect.stringMatching(/^live running/), expect.stringMatching(/^option1 completed/)]);
     expect(await page.locator('.uplot').count()).toBe(2);
     expect(await inkOf(page, 0)).toBeGreaterThan(200);
     expect(await inkOf(page, 1)).toBeGreaterThan(200);
@@ -147,14 +149,19 @@ if (noBrowser) {
     await page.screenshot({ path: path.join(DOCS, 'live-run.png'), fullPage: false });
   });
 
-  test('"try it" gives pawpipe predict\'s numbers, on webgl and on wasm', async () => {
-    const r = spawnSync(process.execPath, [CLI, 'predict', '--model', path.join(runs, 'demo'), '--backend', 'wasm', '--json', ...images], {
+  const cat = (cs: Array<{ name: string; probability: number }>) => cs.find((c) => c.name === 'Cat')?.probability as number;
+
+  /** P(cat) by `pawpipe predict --json`, per image. */
+  function predictCli(run: string): number[] {
+    const r = spawnSync(process.execPath, [CLI, 'predict', '--model', path.join(runs, run), '--backend', 'wasm', '--json', ...images], {
       encoding: 'utf8', env: { ...process.env, PAWPIPE_CACHE_DIR: path.join(root, 'cache') },
     });
     expect(r.stderr).toBe('');
-    const cli = (JSON.parse(r.stdout) as { results: Array<{ path: string; classes: Array<{ name: string; probability: number }> }> }).results;
-    const cat = (cs: Array<{ name: string; probability: number }>) => cs.find((c) => c.name === 'Cat')?.probability as number;
-    const catP = cli.map((x) => cat(x.classes));
+    return (JSON.parse(r.stdout) as { results: Array<{ path: string; classes: Array<{ name: string; probability: number }> }> }).results.map((x) => cat(x.classes));
+  }
+
+  test('"try it" gives pawpipe predict\'s numbers, on webgl and on wasm', async () => {
+    const catP = predictCli('demo');
     // The fixture model must tell these images apart, or equal numbers would prove nothing.
     expect(Math.max(...catP) - Math.min(...catP)).toBeGreaterThan(0.05);
     for (const backend of ['webgl', 'wasm']) {
@@ -174,6 +181,18 @@ if (noBrowser) {
     }
     await page.locator('#try').screenshot({ path: path.join(DOCS, 'try-it.png') });
   }, 120_000);
+
+  test('a checkpoint with the augmentation layers in the model (Option 1) loads, and gives predict\'s numbers', async () => {
+    const catP = predictCli('option1');
+    await page.goto(`${server.url}?backend=wasm#/run/option1`);
+    await page.waitForSelector('#try-model:has-text("epoch 5")');
+    for (const [i, file] of images.slice(0, 2).entries()) {
+      await page.setInputFiles('#file', file);
+      await page.waitForSelector(`#sentence[data-file="${path.basename(file)}"]`, { timeout: 30_000 });
+      const browserCat = cat(JSON.parse((await page.locator('#sentence').getAttribute('data-probs')) ?? '[]'));
+      expect(Math.abs(browserCat - (catP[i] as number)) * 100).toBeLessThanOrEqual(0.1);
+    }
+  }, 60_000);
 
   test('traversal is refused from the browser too', async () => {
     await page.goto(server.url);

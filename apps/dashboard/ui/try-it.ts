@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import './inference-layers';
 
 export interface ModelInfo { url: string; classNames: string[]; imageSize: [number, number]; epoch: number }
 export interface BrowserPrediction { classes: Array<{ name: string; probability: number }>; sentence: string; backend: string }
