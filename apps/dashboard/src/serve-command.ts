@@ -47,6 +47,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     }
     if (!server) return;
     const running = server;
+    if (!['127.0.0.1', 'localhost', '::1'].includes(args.listen)) log(`listening on ${args.listen}: anyone who can reach this address can read the runs (read-only)`);
     stopOnSignals(log, () => running.stop(), 'stopping the dashboard');
     // stdout, one line: the main job's output shows it, and a script can read it.
     process.stdout.write(`dashboard: ${running.url}${args.untilDone ? `#/run/${encodeURIComponent(args.untilDone)}` : ''}\n`);
