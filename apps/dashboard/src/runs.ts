@@ -117,7 +117,8 @@ export function runStatus(history: HistoryLine[], evals: EvalLine[], epochs: num
   return { status: 'failed', why: `stopped after epoch ${trained}${epochs ? ` of ${epochs}` : ''}: no change for ${Math.round(o.staleMs / 1000)} s (train again to resume)` };
 }
 
-export async function readRun(root: string, name: string, o: StatusOptions): Promise<RunDetail> {
+/** One run; `full: false` leaves out the larger documents (summary, reports), which the run list does not show. */
+export async function readRun(root: string, name: string, o: StatusOptions, full = true): Promise<RunDetail> {
   const dir = path.join(root, name);
   const [history, evals, touched, ckpt, bestMeta, summary, dataReport, mistakes, hasGraph] = await Promise.all([
     readJsonl<HistoryLine>(path.join(dir, RUN_FILES.history)),
@@ -125,9 +126,9 @@ export async function readRun(root: string, name: string, o: StatusOptions): Pro
     lastTouched(dir),
     newestCheckpoint(dir),
     readJson(path.join(dir, RUN_FILES.best, 'meta.json')) as Promise<CheckpointMeta | null>,
-    fs.readFile(path.join(dir, RUN_FILES.summary), 'utf8').catch(() => null),
-    readJson(path.join(dir, RUN_FILES.dataReport)),
-    readJson(path.join(dir, RUN_FILES.mistakes)),
+    full ? fs.readFile(path.join(dir, RUN_FILES.summary), 'utf8').catch(() => null) : null,
+    full ? readJson(path.join(dir, RUN_FILES.dataReport)) : null,
+    full ? readJson(path.join(dir, RUN_FILES.mistakes)) : null,
     fs.stat(path.join(dir, RUN_FILES.modelGraph)).then(() => true, () => false),
   ]);
   const epochs = evals[evals.length - 1]?.epochs ?? ckpt?.meta.epochs ?? bestMeta?.epochs ?? null;
@@ -155,7 +156,7 @@ export function summaryOf(d: RunDetail): RunSummary {
 }
 
 export async function listRuns(root: string, o: StatusOptions): Promise<RunSummary[]> {
-  return Promise.all((await listRunDirs(root)).map(async (n) => summaryOf(await readRun(root, n, o))));
+  return Promise.all((await listRunDirs(root)).map(async (n) => summaryOf(await readRun(root, n, o, false))));
 }
 
 /** A cheap fingerprint of what the page shows: sizes and times of the watched files, per run. */

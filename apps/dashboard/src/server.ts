@@ -96,7 +96,7 @@ export class DashboardServer {
   /** Status of one run (for --until-done). */
   async status(name: string): Promise<RunStatus | null> {
     if (!(await listRunDirs(this.root)).includes(name)) return null;
-    return (await readRun(this.root, name, { staleMs: this.staleMs })).status;
+    return (await readRun(this.root, name, { staleMs: this.staleMs }, false)).status;
   }
 
   /** Look for changed files (every tick) and changed statuses (every ~5 s: a run going quiet changes no file). */

@@ -167,15 +167,17 @@ if (noBrowser) {
     for (const backend of ['webgl', 'wasm']) {
       await page.goto(`${server.url}?backend=${backend}#/run/demo`);
       await page.waitForSelector('#try-model:has-text("epoch 5")');
-      for (const [i, file] of images.entries()) {
+      // every picture on webgl; on wasm (the fallback) three of them, to keep the test short
+      for (const [i, file] of (backend === 'webgl' ? images : images.slice(-3)).entries()) {
+        const k = backend === 'webgl' ? i : images.length - 3 + i;
         await page.setInputFiles('#file', file);
         await page.waitForSelector(`#sentence[data-file="${path.basename(file)}"]`, { timeout: 30_000 });
         const shown = await page.locator('#sentence').getAttribute('data-probs');
         const text = await page.textContent('#sentence');
         expect([backend, path.basename(file), text]).toEqual([backend, path.basename(file), expect.stringMatching(/^This image is \d+\.\d\d percent cat and \d+\.\d\d percent dog\.$/)]);
         const browserCat = cat(JSON.parse(shown ?? '[]'));
-        console.log(`${backend} ${path.basename(file)}: cat ${(100 * browserCat).toFixed(3)}% in the browser, ${(100 * (catP[i] as number)).toFixed(3)}% by pawpipe predict`);
-        expect(Math.abs(browserCat - (catP[i] as number)) * 100).toBeLessThanOrEqual(0.1);
+        console.log(`${backend} ${path.basename(file)}: cat ${(100 * browserCat).toFixed(3)}% in the browser, ${(100 * (catP[k] as number)).toFixed(3)}% by pawpipe predict`);
+        expect(Math.abs(browserCat - (catP[k] as number)) * 100).toBeLessThanOrEqual(0.1);
       }
       expect(await page.getAttribute('#sentence', 'data-backend')).toBe(backend);
     }
