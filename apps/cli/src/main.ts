@@ -8,6 +8,7 @@ import { keysCommand } from './keys-command';
 import { modelCommand } from './model-command';
 import { runMain, stderrLog, usageFailure } from '@pawpipe/app-shell';
 import { predictCommand } from './predict-command';
+import { serveCommand } from '@pawpipe/dashboard-app';
 
 /**
  * `pawpipe`: predict and model (summary + graph picture), plus the data commands the packages define (validate-images, split, show,
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     .command(modelCommand as never)
     .command(auditCommand as never)
     .command(keysCommand as never)
+    .command(serveCommand as never)
     .command(validateCommand as never)
     .command(splitCommand as never)
     .command(showCommand as never)

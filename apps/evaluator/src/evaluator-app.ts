@@ -12,6 +12,8 @@ import {
   readJsonl, readMeta, svgToPng, writeFileSynced,
 } from '@pawpipe/trainer';
 import type { CheckpointEntry, CheckpointMeta, CurvePoint } from '@pawpipe/trainer';
+import { probabilitiesOf, writeDataReport, writeMistakes } from './page-reports';
+import type { ScoredImage } from './page-reports';
 
 export interface EvaluatorConfig {
   runDir: string;
@@ -285,6 +287,7 @@ export class EvaluatorApp {
       validationSplit: meta.validationSplit, labelMode: meta.labelMode as 'binary', classNames: meta.classNames, augment: false, index, log: c.log,
     });
     c.log(`validation: ${this.dataset.size} images of [${this.dataset.classNames.join(', ')}] at ${meta.imageSize.join('x')}`);
+    await writeDataReport(c.runDir, index);
     return this.dataset;
   }
 
@@ -293,7 +296,12 @@ export class EvaluatorApp {
     const t0 = performance.now();
     const ck = await loadCheckpoint(entry.dir);
     const ds = await this.validation(ck.meta);
-    const r = await evaluate(ck.model, ds.batches(0, { prefetch: 2 }), ck.meta.classNames.length);
+    const numClasses = ck.meta.classNames.length;
+    const scored: ScoredImage[] = [];
+    const r = await evaluate(ck.model, ds.batches(0, { prefetch: 2 }), numClasses, (b, outputs) => {
+      const entries = ds.batchEntries(0, b.index);
+      probabilitiesOf(outputs, b.shape[0], numClasses).forEach((probabilities, i) => scored.push({ entry: entries[i] as ScoredImage['entry'], probabilities }));
+    });
     ck.model.dispose();
     const record: EvalRecord = {
       runId: ck.meta.runId, epoch: ck.meta.epoch, epochs: ck.meta.epochs, checkpoint: entry.dir, loss: ck.meta.metrics.loss, accuracy: ck.meta.metrics.accuracy,
@@ -304,7 +312,10 @@ export class EvaluatorApp {
     await appendLineSynced(path.join(c.runDir, EVAL_FILES.record), JSON.stringify(record));
     this.records.push(record);
     const isBest = !prevBest || record.val_loss < prevBest.val_loss;
-    if (isBest) await this.keepBest(record);
+    if (isBest) {
+      await this.keepBest(record);
+      await writeMistakes(c.runDir, c.dataDir, record.epoch, ck.meta.classNames, scored);
+    }
     c.log(`epoch ${record.epoch}/${ck.meta.epochs}: val_loss ${record.val_loss.toFixed(4)} - val_accuracy ${record.val_accuracy.toFixed(4)}${isBest ? ' (best so far)' : ''}`);
     await this.writeFigures(ck.meta);
   }

@@ -15,9 +15,14 @@ const EPSILON = 1e-7;
 
 /**
  * Score a model on batches (inference mode: Dropout off, BatchNorm moving statistics, no
- * augmentation layers), with the loss the trainer uses.
+ * augmentation layers), with the loss the trainer uses. `onBatch` sees each batch with the
+ * model's outputs (one sigmoid per image for two classes, else `numClasses` softmax values), so a
+ * caller can look at single images without a second pass.
  */
-export async function evaluate(model: tf.LayersModel, batches: AsyncIterable<TrainingBatch>, numClasses: number): Promise<Evaluation> {
+export async function evaluate(
+  model: tf.LayersModel, batches: AsyncIterable<TrainingBatch>, numClasses: number,
+  onBatch?: (batch: TrainingBatch, outputs: Float32Array) => void,
+): Promise<Evaluation> {
   const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   let lossSum = 0;
   let correct = 0;
@@ -30,6 +35,7 @@ export async function evaluate(model: tf.LayersModel, batches: AsyncIterable<Tra
     });
     const p = (await probs.data()) as Float32Array;
     probs.dispose();
+    onBatch?.(b, p);
     for (let i = 0; i < n; i++) {
       const truth = trueClass(b, i, numClasses);
       let predicted: number;
