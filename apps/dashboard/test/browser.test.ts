@@ -15,10 +15,13 @@ import { DashboardServer, PUBLIC_DIR } from '../src';
 import { evalLine, historyLine, writeRun } from './fixtures';
 
 // The page in Debian's chromium, headless, driven by playwright-core (which downloads no browser).
-// Screenshots go to docs/ for the README.
+// Every run takes the screenshots; they replace the README's ones in docs/ only with
+// PAWPIPE_UPDATE_SCREENSHOTS=1, so a test run leaves the checkout as it was.
 const CHROMIUM = process.env.PAWPIPE_CHROMIUM ?? '/usr/bin/chromium';
 const noBrowser = existsSync(CHROMIUM) ? null : `${CHROMIUM} not found; bash scripts/provision-chromium.sh installs Debian's chromium`;
-const DOCS = path.join(__dirname, '..', 'docs');
+const DOCS = process.env.PAWPIPE_UPDATE_SCREENSHOTS === '1'
+  ? path.join(__dirname, '..', 'docs')
+  : mkdtempSync(path.join(tmpdir(), 'pawpipe-screenshots-'));
 const CLI = path.resolve(__dirname, '..', '..', 'cli', 'dist', 'main.js');
 
 if (noBrowser) {
