@@ -46,8 +46,20 @@ export class ImageCache {
     this.dir = opts.dir === undefined ? undefined : path.resolve(opts.dir);
   }
 
-  static key(parts: { file: string; size: number; mtimeMs: number; height: number; width: number; interpolation: string; crop: boolean }): string {
-    return [parts.file, parts.size, parts.mtimeMs, `${parts.height}x${parts.width}`, parts.interpolation, parts.crop ? 'crop' : 'stretch'].join('\0');
+  static key(parts: {
+    file: string;
+    size: number;
+    mtimeMs: number;
+    height: number;
+    width: number;
+    interpolation: string;
+    crop: boolean;
+    decode?: string;
+  }): string {
+    const key = [parts.file, parts.size, parts.mtimeMs, `${parts.height}x${parts.width}`, parts.interpolation, parts.crop ? 'crop' : 'stretch'];
+    // Fast-decoded pixels differ from exact ones; exact keys stay as they were (existing disk caches).
+    if (parts.decode && parts.decode !== 'exact') key.push(parts.decode);
+    return key.join('\0');
   }
 
   async get(key: string, expectedBytes: number): Promise<Uint8Array | undefined> {
