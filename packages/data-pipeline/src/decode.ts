@@ -44,7 +44,10 @@ export async function decodeRgbBuffer(buf: Buffer, opts: DecodeOptions = {}): Pr
     const header = readJpegHeader(buf);
     if (header) {
       const shrink = jpegShrinkFor(header.width, header.height, opts.target.width, opts.target.height, opts.window);
-      if (shrink > 1) return { ...(await decodeJpegShrunk(buf, shrink)), shrink };
+      // At shrink 1 too: the same libvips decode and colour steps as sharp's (the same pixels,
+      // tested), without the cost of sharp's pipeline around them (2.5 against 3.4 ms of CPU
+      // per 500x375 JPEG here).
+      return { ...(await decodeJpegShrunk(buf, shrink)), shrink };
     }
   }
   return { ...(await sharpToRgb(buf)), shrink: 1 };

@@ -131,6 +131,12 @@ describe('decode: fast', () => {
       const diff = meanAbsDiff(resizeImage(fast, T.height, T.width, 'bilinear'), resizeImage(exact, T.height, T.width, 'bilinear'));
       expect(diff).toBeLessThan(6);
     }
+    // At full scale the fast path (libvips through koffi) gives exactly sharp's pixels.
+    for (const buf of [grey, cmyk, p3]) {
+      const full = await decodeRgbBuffer(buf, { mode: 'fast', target: { width: 90, height: 80 } });
+      expect(full.shrink).toBe(1);
+      expect(Buffer.from(full.data).equals(Buffer.from((await decodeRgbBuffer(buf)).data))).toBe(true);
+    }
     const g = await decodeRgbBuffer(grey, { mode: 'fast', target: T });
     for (let i = 0; i < g.data.length; i += 3) expect(g.data[i]).toBe(g.data[i + 2]);
   });
