@@ -78,6 +78,9 @@ async function main(): Promise<void> {
   const reason = await loader.finished();
   if (stopping()) return;
   const s = loader.stats();
+  const cache = loader.dataset?.stats().cache;
+  // One line the scale bench (and a curious user) can read the cache's effect from.
+  if (cache) log(`decoded-image cache: ${cache.memoryHits} memory hits, ${cache.diskHits} disk hits, ${cache.misses} misses, ${cache.evictions} evictions, ${cache.bytes} bytes held`);
   log(`trainer says: ${reason}; produced ${s.produced} batches. Bye.`);
   await loader.stop('done');
 }
