@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const s = loader.stats();
   const cache = loader.dataset?.stats().cache;
   // One line the scale bench (and a curious user) can read the cache's effect from.
-  if (cache) log(`decoded-image cache: ${cache.memoryHits} memory hits, ${cache.diskHits} disk hits, ${cache.misses} misses, ${cache.evictions} evictions, ${cache.bytes} bytes held`);
+  if (cache) log(`decoded-image cache: ${cache.memoryHits} memory hits, ${cache.diskHits} disk hits, ${cache.misses} misses, ${cache.notAdmitted} not admitted (bound reached), ${cache.bytes} bytes held`);
   log(`trainer says: ${reason}; produced ${s.produced} batches. Bye.`);
   await loader.stop('done');
 }
