@@ -356,7 +356,7 @@ async function main(): Promise<void> {
       { name: '1 loader, bound = 1/4 of data', points: results.map((r) => [r.files, mib(r.bounded.peakRssBytes[0]!)]) },
       { name: 'the bound', points: results.map((r) => [r.files, r.bounded.boundMiB]) },
     ] },
-    { title: 'evaluator, wasm', unit: 's', series: [{ name: `measured at ${smallest}, projected beyond`, points: results.map((r) => [r.files, r.evaluator!.wallS]) }] },
+    { title: 'evaluator, wasm', unit: 's', series: [{ name: `measured at ${measuredEval.map((r) => r.files).join(' and ')}, projected beyond`, points: results.map((r) => [r.files, r.evaluator!.wallS]) }] },
   ];
   await plotPanels(panels, path.join(out, 'scale.png'), `pawpipe bench:scale, Kaggle-shaped folders, ${os.availableParallelism()} cores`);
   await fsp.writeFile(path.join(out, 'scale.md'), `${lines.join('\n')}\n`);
