@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { tf } from '@pawpipe/tf-backend';
 import '@pawpipe/model'; // registers RandomFlip/RandomRotation, needed to load Option-1 checkpoints
 import { decodeRgb, resizeImage } from '@pawpipe/data-pipeline';
+import type { DecodeMode } from '@pawpipe/data-pipeline';
 import { inspect } from '@pawpipe/image-validation';
 import { latestCheckpoint, loadCheckpoint, readMeta } from '@pawpipe/trainer';
 import type { CheckpointMeta } from '@pawpipe/trainer';
@@ -38,13 +39,19 @@ export async function resolveModelDir(dir: string): Promise<string> {
 }
 
 export class Predictor {
-  private constructor(readonly dir: string, readonly meta: CheckpointMeta, private readonly model: tf.LayersModel) {}
+  private constructor(
+    readonly dir: string,
+    readonly meta: CheckpointMeta,
+    private readonly model: tf.LayersModel,
+    readonly decode: DecodeMode,
+  ) {}
 
-  static async open(dir: string): Promise<Predictor> {
+  /** `decode`: exact (Keras' pixels, default) or fast (JPEGs at a reduced DCT scale, never below the model's size). */
+  static async open(dir: string, opts: { decode?: DecodeMode } = {}): Promise<Predictor> {
     const resolved = await resolveModelDir(dir);
     await readMeta(resolved);
     const { meta, model } = await loadCheckpoint(resolved);
-    return new Predictor(resolved, meta, model);
+    return new Predictor(resolved, meta, model, opts.decode ?? 'exact');
   }
 
   /**
@@ -57,8 +64,8 @@ export class Predictor {
     if (REFUSED.has(verdict.category)) return { path: file, error: verdict.reason };
     let pixels: Uint8Array;
     try {
-      const img = await decodeRgb(file);
       const [h, w] = this.meta.imageSize;
+      const img = await decodeRgb(file, { mode: this.decode, target: { width: w, height: h } });
       pixels = resizeImage(img, h, w, 'bilinear');
     } catch (e) {
       return { path: file, error: `cannot decode: ${(e as Error).message}` };

@@ -110,3 +110,19 @@ test('sentence: two classes in checkpoint order, otherwise the top classes', () 
   const many = { path: 'x', classes: [{ name: 'Bird', probability: 0.7 }, { name: 'Cat', probability: 0.2 }, { name: 'Dog', probability: 0.06 }, { name: 'Fish', probability: 0.04 }] };
   expect(sentence(many, ['Bird', 'Cat', 'Dog', 'Fish'], 3)).toBe('This image is 70.00 percent bird, 20.00 percent cat and 6.00 percent dog.');
 });
+
+test('predict --decode fast: a large JPEG decoded at a reduced DCT scale gets the exact path\'s answer; a bad mode is exit 2', async () => {
+  const big = path.join(dir, 'big.jpg');
+  await sharp({ create: { width: 130, height: 70, channels: 3, background: { r: 200, g: 120, b: 40 } } }).jpeg().toFile(big);
+  const probs = (decode: string) => {
+    const r = cli(['predict', '--model', catDog, '--backend', 'wasm', '--json', '--decode', decode, big]);
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.out) as { results: Array<{ classes: Array<{ name: string; probability: number }> }> }).results[0]!.classes;
+  };
+  const [fast, exact] = [probs('fast'), probs('exact')];
+  expect(fast.map((c) => c.name)).toEqual(exact.map((c) => c.name));
+  fast.forEach((c, i) => expect(Math.abs(c.probability - exact[i]!.probability)).toBeLessThan(0.01));
+  const bad = cli(['predict', '--model', catDog, '--decode', 'quick', big]);
+  expect(bad.code).toBe(2);
+  expect(bad.err).toMatch(/decode/);
+});

@@ -4,6 +4,7 @@ import { initBackend } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
 import '@pawpipe/model'; // registers RandomFlip/RandomRotation, needed to load Option-1 checkpoints
 import { indexDirectory, openDataset } from '@pawpipe/data-pipeline';
+import type { DecodeMode } from '@pawpipe/data-pipeline';
 import type { ImageDataset } from '@pawpipe/data-pipeline';
 import { CheckpointClient, EventSubscriber } from '@pawpipe/protocol';
 import type { CurveClient } from '@pawpipe/protocol';
@@ -40,6 +41,8 @@ export interface EvaluatorConfig {
   log: (line: string) => void;
   /** validation categories left out of the data (default: data-pipeline's); the loaders must use the same */
   exclude?: string[];
+  /** JPEG decoding: exact (Keras' pixels, the default) or fast (reduced DCT scale, see data-pipeline) */
+  decode?: DecodeMode;
 }
 
 /** One line of eval.jsonl: the evaluator's record of what it scored (never scored twice). */
@@ -285,6 +288,7 @@ export class EvaluatorApp {
     this.dataset = await openDataset({
       dataDir: c.dataDir, subset: 'validation', imageSize: meta.imageSize, batchSize: c.batchSize, seed: meta.seed,
       validationSplit: meta.validationSplit, labelMode: meta.labelMode as 'binary', classNames: meta.classNames, augment: false, index, log: c.log,
+      ...(c.decode !== undefined && { decode: c.decode }),
     });
     c.log(`validation: ${this.dataset.size} images of [${this.dataset.classNames.join(', ')}] at ${meta.imageSize.join('x')}`);
     await writeDataReport(c.runDir, index);

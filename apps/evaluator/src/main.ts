@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
-import { DEFAULT_EXCLUDE, checkExcludeFlag } from '@pawpipe/data-pipeline';
+import { DECODE_MODES, DEFAULT_EXCLUDE, checkExcludeFlag } from '@pawpipe/data-pipeline';
+import type { DecodeMode } from '@pawpipe/data-pipeline';
 import { DEFAULT_CHECKPOINT_PORT, DEFAULT_EVENTS_PORT, endpoint, readClientKeys } from '@pawpipe/protocol';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     .option('keys', { type: 'string', describe: 'this evaluator\'s key folder (pawpipe keys --out DIR), when the trainer admits only authorized keys (default with --trainer-key: a new pair each start)' })
     .option('poll-ms', { type: 'number', default: 2000, describe: 'folder scan interval' })
     .option('exclude', { type: 'string', array: true, describe: `validation categories left out, or none; give the loaders the same (default: ${DEFAULT_EXCLUDE.join(' ')})` })
+    .option('decode', { choices: DECODE_MODES, default: 'exact' as DecodeMode, describe: 'JPEG decoding: exact (Keras\' pixels) or fast (libjpeg DCT scaling to the smallest size >= --image-size, then the same resize)' })
     .example('$0 --run-dir runs/demo', 'follow the demo run')
     .example('$0 --run-dir runs/pets --data-dir PetImages --no-follow', 'score every checkpoint already saved')
     .check((a) => {
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     runDir, dataDir: path.resolve(argv['data-dir']), events: argv.events, backend: argv.backend, wasmThreads: argv['wasm-threads'], batchSize: argv['batch-size'],
     follow: argv.follow, pollMs: argv['poll-ms'], log, ...(curve && { curve }),
     ...(argv.exclude !== undefined && { exclude: argv.exclude }),
+    decode: argv.decode,
     checkpoints: argv.checkpoints ?? argv.events.replace(/:\d+$/, `:${DEFAULT_CHECKPOINT_PORT}`), fetchTimeoutMs: argv['fetch-timeout-ms'],
   });
   stopOnSignals(log, () => app.stop());

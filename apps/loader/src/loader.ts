@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { ensureDemoData } from '@pawpipe/demo-data';
 import { indexDirectory, openDataset } from '@pawpipe/data-pipeline';
-import type { ImageDataset } from '@pawpipe/data-pipeline';
+import type { DecodeMode, ImageDataset } from '@pawpipe/data-pipeline';
 import { BatchWorker } from '@pawpipe/protocol';
 import type { CurveClient } from '@pawpipe/protocol';
 import type { DatasetFingerprint } from '@pawpipe/protocol';
@@ -31,6 +31,10 @@ export interface LoaderConfig {
   exclude?: string[];
   /** CURVE: the trainer's public key and this loader's key pair (undefined: plain TCP) */
   curve?: CurveClient;
+  /** JPEG decoding: exact (Keras' pixels, the default) or fast (reduced DCT scale, see data-pipeline) */
+  decode?: DecodeMode;
+  /** in-memory decoded-image cache bound in bytes (default: data-pipeline's, a quarter of RAM up to 4 GiB) */
+  cacheMemoryBytes?: number;
   log: (line: string) => void;
 }
 
@@ -66,14 +70,15 @@ export class Loader {
       dataDir: c.dataDir, subset: 'training', imageSize: c.imageSize, batchSize: c.batchSize, seed: c.seed,
       validationSplit: c.validationSplit, labelMode, index, log: c.log,
       augment: c.augment === 'loader' ? { flip: c.flip, rotation: c.rotation } : false,
-      ...(c.cacheDir !== undefined && { cache: { dir: c.cacheDir } }),
+      cache: { ...(c.cacheDir !== undefined && { dir: c.cacheDir }), ...(c.cacheMemoryBytes !== undefined && { memoryBytes: c.cacheMemoryBytes }) },
+      ...(c.decode !== undefined && { decode: c.decode }),
     });
     this.dataset = ds;
     const fingerprint: DatasetFingerprint = {
       classNames: ds.classNames, size: ds.size, numBatches: ds.numBatches, batchSize: ds.batchSize,
       imageSize: ds.imageSize, seed: ds.seed, validationSplit: c.validationSplit, labelMode, augment: augmentTag(c),
     };
-    c.log(`serving ${ds.size} training images of [${ds.classNames.join(', ')}] as ${ds.numBatches} batches of ${ds.batchSize} at ${ds.imageSize.join('x')} (augmentation: ${fingerprint.augment}) to ${c.trainer}`);
+    c.log(`serving ${ds.size} training images of [${ds.classNames.join(', ')}] as ${ds.numBatches} batches of ${ds.batchSize} at ${ds.imageSize.join('x')} (augmentation: ${fingerprint.augment}; decode: ${c.decode ?? 'exact'}) to ${c.trainer}`);
     this.worker = new BatchWorker({
       endpoint: c.trainer, loaderId: c.loaderId, window: c.window, concurrency: c.concurrency, dataset: fingerprint,
       heartbeatMs: c.heartbeatMs, log: c.log, ...(c.curve && { curve: c.curve }),

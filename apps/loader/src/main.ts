@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from '@pawpipe/demo-data';
-import { DEFAULT_EXCLUDE, checkExcludeFlag } from '@pawpipe/data-pipeline';
+import { DECODE_MODES, DEFAULT_EXCLUDE, checkExcludeFlag } from '@pawpipe/data-pipeline';
+import type { DecodeMode } from '@pawpipe/data-pipeline';
 import { DEFAULT_DATA_PORT, DEFAULT_HEARTBEAT_MS, ProtocolError, endpoint, readClientKeys } from '@pawpipe/protocol';
 import { runMain, stderrLog, stopOnSignals, usageFailure } from '@pawpipe/app-shell';
 import { Loader, defaultLoaderId } from './loader';
@@ -36,6 +37,9 @@ async function main(): Promise<void> {
     .option('trainer-key', { type: 'string', describe: 'the trainer\'s public key (its NAME.key file): talk CURVE (encrypted, authenticated); needed when the trainer was given --keys' })
     .option('keys', { type: 'string', describe: 'this loader\'s key folder (pawpipe keys --out DIR), when the trainer admits only authorized keys (default with --trainer-key: a new pair each start)' })
     .option('cache-dir', { type: 'string', describe: 'folder for decoded, resized images, shared by the loaders of this machine (default: memory only)' })
+    .option('decode', { choices: DECODE_MODES, default: 'exact' as DecodeMode, describe: 'JPEG decoding: exact (Keras\' pixels) or fast (libjpeg DCT scaling to the smallest size >= --image-size, then the same resize); give the evaluator the same' })
+    .option('cache-memory-mb', { type: 'number', describe: 'bound of the in-memory decoded-image cache in MiB (default: a quarter of RAM, at most 4096)' })
+    .example('$0 --data-dir PetImages --image-size 180 --decode fast', 'decode JPEGs at a reduced DCT scale (not Keras\' exact pixels)')
     .example('$0 --ensure-demo --image-size 48', 'serve the demo data at 48x48 to a trainer on this machine')
     .example('$0 --data-dir PetImages --image-size 180 --trainer tcp://10.0.0.5:5555', 'the Kaggle folder, to a trainer elsewhere')
     .example('$0 --trainer tcp://10.0.0.5:5555 --trainer-key trainer.key --keys keys/loader-1', 'to a trainer started with --keys (CURVE)')
@@ -48,6 +52,8 @@ async function main(): Promise<void> {
       if (!/^tcp:\/\/.+:\d+$/.test(a.trainer)) throw new Error('--trainer must look like tcp://HOST:PORT');
       if (a.exclude !== undefined) checkExcludeFlag(a.exclude);
       if (a.keys !== undefined && a['trainer-key'] === undefined) throw new Error('--keys needs --trainer-key (the trainer\'s public NAME.key file)');
+      const mb = a['cache-memory-mb'];
+      if (mb !== undefined && !(Number.isFinite(mb) && mb >= 0)) throw new Error('--cache-memory-mb must be a number >= 0');
       return true;
     })
     .strict()
@@ -64,12 +70,17 @@ async function main(): Promise<void> {
     ...(argv['cache-dir'] !== undefined && { cacheDir: path.resolve(argv['cache-dir']) }),
     ...(argv.exclude !== undefined && { exclude: argv.exclude }),
     ...(curve && { curve }),
+    decode: argv.decode,
+    ...(argv['cache-memory-mb'] !== undefined && { cacheMemoryBytes: Math.round(argv['cache-memory-mb'] * 1024 * 1024) }),
   });
   const stopping = stopOnSignals(log, (signal) => loader.stop(signal));
   await loader.start();
   const reason = await loader.finished();
   if (stopping()) return;
   const s = loader.stats();
+  const cache = loader.dataset?.stats().cache;
+  // One line the scale bench (and a curious user) can read the cache's effect from.
+  if (cache) log(`decoded-image cache: ${cache.memoryHits} memory hits, ${cache.diskHits} disk hits, ${cache.misses} misses, ${cache.notAdmitted} not admitted (bound reached), ${cache.bytes} bytes held`);
   log(`trainer says: ${reason}; produced ${s.produced} batches. Bye.`);
   await loader.stop('done');
 }

@@ -94,3 +94,43 @@ test('a trainer that refuses the loader (other image size) ends it with exit cod
   expect(r.code).toBe(3);
   expect(r.err).toMatch(/the trainer refused this loader: loader image size 16x16 does not match the trainer's --image-size 32x32/);
 });
+
+test('--decode fast: serves the data pipeline\'s fast-decoded batches (same files and labels as exact)', async () => {
+  const port = await freePort();
+  const broker = new BatchBroker({ endpoint: `tcp://127.0.0.1:${port}`, runId: 'r', maxMessageSize: 1 << 22, heartbeatMs: 200 });
+  await broker.start();
+  stops.push(() => broker.stop());
+  const loader = new Loader({
+    dataDir, ensureDemo: false, imageSize: [16, 16], batchSize: 4, seed: 5, validationSplit: 0.2, augment: 'none', flip: 'horizontal',
+    rotation: 0.1, trainer: `tcp://127.0.0.1:${port}`, loaderId: 'F', window: 2, concurrency: 2, heartbeatMs: 200, log: () => undefined, decode: 'fast',
+  });
+  await loader.start();
+  stops.push(() => loader.stop());
+  const d = await broker.waitForDataset();
+  const open = (decode: 'fast' | 'exact') => openDataset({
+    dataDir, subset: 'training', imageSize: [16, 16], batchSize: 4, seed: 5, validationSplit: 0.2, labelMode: 'binary', log: false, cache: false, decode,
+  });
+  const [fast, exact] = [await open('fast'), await open('exact')];
+  broker.serve(0, 1);
+  let differing = 0;
+  for (let i = 0; i < d.numBatches; i++) {
+    const got = await broker.next();
+    const [f, e] = [await fast.batch(0, i), await exact.batch(0, i)];
+    expect(Buffer.from(got.images).equals(Buffer.from(f.images))).toBe(true);
+    expect(Array.from(got.labels)).toEqual(Array.from(e.labels));
+    expect(f.paths).toEqual(e.paths);
+    if (!Buffer.from(f.images).equals(Buffer.from(e.images))) differing++;
+  }
+  // The demo's 150-500 pixel JPEGs decode at 1/8 for 16x16: the pixels are not Keras' exact ones.
+  expect(differing).toBeGreaterThan(0);
+  expect(Object.keys(fast.stats().shrunk).length).toBeGreaterThan(0);
+  await broker.finish('done');
+  await expect(loader.finished()).resolves.toBe('done');
+});
+
+test('--decode with an unknown mode: one line naming the flag, exit code 2', async () => {
+  const r = await runMain(['--decode', 'quick']);
+  expect(r.code).toBe(2);
+  expect(r.err.trim().split('\n')).toHaveLength(1);
+  expect(r.err).toMatch(/--decode|decode/);
+});

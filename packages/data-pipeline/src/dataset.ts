@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { drawAugmentation, flipImage, rotateImage, type AugmentOptions, type ImageAugmentation } from './augment';
-import { decodeRgb } from './decode';
+import { decodeRgb, DECODE_MODES, type DecodeMode } from './decode';
 import { augmentationStream, epochOrder } from './epoch-order';
 import { DataPipelineError } from './errors';
 import { ImageCache, type CacheOptions, type CacheStats } from './image-cache';
@@ -49,6 +49,11 @@ export interface DatasetOptions {
   exclude?: readonly string[];
   reportPath?: string;
   log?: ((line: string) => void) | false;
+  /**
+   * `exact` (default): Keras' pixels. `fast`: JPEGs decoded at the smallest DCT scale (1/2, 1/4,
+   * 1/8) still >= imageSize on both axes, then the same resize; other formats as `exact`.
+   */
+  decode?: DecodeMode;
   /** Images decoded at once (default: the libuv thread pool size, UV_THREADPOOL_SIZE or 4). */
   decodeConcurrency?: number;
   /** Reuse an index (e.g. to open training and validation without walking the folder twice). */
@@ -85,6 +90,8 @@ export interface BatchesOptions {
 export interface DatasetStats {
   cache: CacheStats | undefined;
   decoded: number;
+  /** Images decoded at a reduced DCT scale (decode: 'fast'), by shrink factor. */
+  shrunk: Record<number, number>;
   skipped: number;
   /** Batches started by `batches()` and not yet handed to the consumer, now and at most. */
   pendingBatches: number;
@@ -123,6 +130,10 @@ export async function openDataset(opts: DatasetOptions): Promise<ImageDataset> {
   checkLabelMode(labelMode);
   const interpolation = opts.interpolation ?? 'bilinear';
   checkInterpolation(interpolation);
+  const decode = opts.decode ?? 'exact';
+  if (!(DECODE_MODES as readonly string[]).includes(decode)) {
+    throw new DataPipelineError('bad-argument', `\`decode\` must be "exact" or "fast", received: ${String(decode)}`);
+  }
   const subset = opts.subset ?? 'training';
   const index =
     opts.index ??
@@ -157,6 +168,7 @@ export async function openDataset(opts: DatasetOptions): Promise<ImageDataset> {
     interpolation,
     imageSize: opts.imageSize,
     crop: opts.cropToAspectRatio ?? false,
+    decode,
     // Keras shuffles the training data every epoch; validation keeps the split order.
     reshuffle: subset === 'training' && (opts.shuffle ?? true),
     augment: subset === 'training' && opts.augment ? opts.augment : undefined,
@@ -200,6 +212,7 @@ interface FolderDatasetInit {
   interpolation: Interpolation;
   imageSize: [number, number];
   crop: boolean;
+  decode: DecodeMode;
   reshuffle: boolean;
   augment: AugmentOptions | undefined;
   cache: ImageCache | undefined;
@@ -223,6 +236,7 @@ class FolderDataset implements ImageDataset {
   private readonly limiter: Limiter;
   private readonly orders = new Map<number, number[]>();
   private decoded = 0;
+  private readonly shrunk: Record<number, number> = {};
   private skippedCount = 0;
   private pending = 0;
   private maxPending = 0;
@@ -247,6 +261,7 @@ class FolderDataset implements ImageDataset {
     return {
       cache: this.init.cache ? { ...this.init.cache.stats } : undefined,
       decoded: this.decoded,
+      shrunk: { ...this.shrunk },
       skipped: this.skippedCount,
       pendingBatches: this.pending,
       maxPendingBatches: this.maxPending,
@@ -290,12 +305,27 @@ class FolderDataset implements ImageDataset {
     let key: string | undefined;
     if (cache) {
       const st = statSync(file); // cheap and synchronous: the identity check runs on every epoch
-      key = ImageCache.key({ file, size: st.size, mtimeMs: st.mtimeMs, height: h, width: w, interpolation: this.init.interpolation, crop: this.init.crop });
+      key = ImageCache.key({
+        file,
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+        height: h,
+        width: w,
+        interpolation: this.init.interpolation,
+        crop: this.init.crop,
+        decode: this.init.decode,
+      });
       const hit = await cache.get(key, h * w * 3);
       if (hit) return hit;
     }
     const img = await this.limiter.run(async () => {
-      const src = await decodeRgb(file);
+      const windowOf = (sw: number, sh: number) => cropWindowForAspect(sw, sh, h, w);
+      const src = await decodeRgb(file, {
+        mode: this.init.decode,
+        target: { width: w, height: h },
+        ...(this.init.crop && { window: windowOf }),
+      });
+      if (src.shrink > 1) this.shrunk[src.shrink] = (this.shrunk[src.shrink] ?? 0) + 1;
       const win = this.init.crop ? cropWindowForAspect(src.width, src.height, h, w) : undefined;
       return resizeImage(src, h, w, this.init.interpolation, win);
     });

@@ -7,20 +7,50 @@
  */
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
-import type { RawImage } from './resize';
+import { jpegShrinkFor, readJpegHeader } from './jpeg-scale';
+import type { RawImage, Window } from './resize';
+import { decodeJpegShrunk } from './vips-jpeg';
+
+/** `exact`: Keras' pixels (full decode). `fast`: JPEGs decoded at a reduced DCT scale. */
+export type DecodeMode = 'exact' | 'fast';
+export const DECODE_MODES: readonly DecodeMode[] = ['exact', 'fast'];
+
+export interface DecodeOptions {
+  mode?: DecodeMode;
+  /** The size the image will be resized to; `fast` never decodes below it. */
+  target?: { width: number; height: number };
+  /** Keras' crop_to_aspect_ratio: the window of a decoded image that will be resized. */
+  window?: (width: number, height: number) => Window;
+}
+
+/** A decoded image and the DCT shrink it was decoded at (1: full size). */
+export interface DecodedImage extends RawImage {
+  shrink: number;
+}
 
 /**
  * Reads the file, then decodes the bytes: BMP by its magic bytes (whatever the extension, as
  * decode_image sniffs), everything else with sharp. Handing sharp a buffer costs less CPU than
  * letting libvips read the file (measured: 1.69 against 2.03 ms per 500x375 JPEG).
  */
-export async function decodeRgb(file: string): Promise<RawImage> {
-  return decodeRgbBuffer(await fs.readFile(file));
+export async function decodeRgb(file: string, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  return decodeRgbBuffer(await fs.readFile(file), opts);
 }
 
-export async function decodeRgbBuffer(buf: Buffer): Promise<RawImage> {
-  if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) return bmpToRgb(buf);
-  return sharpToRgb(buf);
+export async function decodeRgbBuffer(buf: Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) return { ...bmpToRgb(buf), shrink: 1 };
+  if (opts.mode === 'fast' && opts.target) {
+    // JPEG only (sniffed, as decode_image does): PNG, GIF, WebP have no DCT to scale.
+    const header = readJpegHeader(buf);
+    if (header) {
+      const shrink = jpegShrinkFor(header.width, header.height, opts.target.width, opts.target.height, opts.window);
+      // At shrink 1 too: the same libvips decode and colour steps as sharp's (the same pixels,
+      // tested), without the cost of sharp's pipeline around them (2.5 against 3.4 ms of CPU
+      // per 500x375 JPEG here).
+      return { ...(await decodeJpegShrunk(buf, shrink)), shrink };
+    }
+  }
+  return { ...(await sharpToRgb(buf)), shrink: 1 };
 }
 
 async function sharpToRgb(input: string | Buffer): Promise<RawImage> {

@@ -1,6 +1,6 @@
 /**
- * Decoded-and-resized images, like tf.data's `.cache()`: in memory up to a byte bound (least
- * recently used first out), optionally also on disk as raw files. Keys name the file identity
+ * Decoded-and-resized images, like tf.data's `.cache()`: in memory up to a byte bound (the images
+ * admitted first stay; see `remember`), optionally also on disk as raw files. Keys name the file identity
  * (absolute path, size, mtime) and the preparation (size, interpolation, crop), so a changed
  * file is simply a new key and is decoded again.
  */
@@ -23,7 +23,8 @@ export interface CacheStats {
   misses: number;
   entries: number;
   bytes: number;
-  evictions: number;
+  /** Images not kept in memory because the bound was reached. */
+  notAdmitted: number;
   /** Disk writes that failed (disk full, folder removed): the image is still served from memory. */
   diskErrors: number;
 }
@@ -38,7 +39,7 @@ export class ImageCache {
   private readonly mem = new Map<string, Uint8Array>();
   private readonly maxBytes: number;
   private readonly dir: string | undefined;
-  readonly stats: CacheStats = { memoryHits: 0, diskHits: 0, misses: 0, entries: 0, bytes: 0, evictions: 0, diskErrors: 0 };
+  readonly stats: CacheStats = { memoryHits: 0, diskHits: 0, misses: 0, entries: 0, bytes: 0, notAdmitted: 0, diskErrors: 0 };
 
   constructor(opts: CacheOptions = {}) {
     this.maxBytes = opts.memoryBytes ?? DEFAULT_CACHE_BYTES;
@@ -46,15 +47,25 @@ export class ImageCache {
     this.dir = opts.dir === undefined ? undefined : path.resolve(opts.dir);
   }
 
-  static key(parts: { file: string; size: number; mtimeMs: number; height: number; width: number; interpolation: string; crop: boolean }): string {
-    return [parts.file, parts.size, parts.mtimeMs, `${parts.height}x${parts.width}`, parts.interpolation, parts.crop ? 'crop' : 'stretch'].join('\0');
+  static key(parts: {
+    file: string;
+    size: number;
+    mtimeMs: number;
+    height: number;
+    width: number;
+    interpolation: string;
+    crop: boolean;
+    decode?: string;
+  }): string {
+    const key = [parts.file, parts.size, parts.mtimeMs, `${parts.height}x${parts.width}`, parts.interpolation, parts.crop ? 'crop' : 'stretch'];
+    // Fast-decoded pixels differ from exact ones; exact keys stay as they were (existing disk caches).
+    if (parts.decode && parts.decode !== 'exact') key.push(parts.decode);
+    return key.join('\0');
   }
 
   async get(key: string, expectedBytes: number): Promise<Uint8Array | undefined> {
     const hit = this.mem.get(key);
     if (hit) {
-      this.mem.delete(key); // re-insert: Map order is the LRU order
-      this.mem.set(key, hit);
       this.stats.memoryHits++;
       return hit;
     }
@@ -102,21 +113,25 @@ export class ImageCache {
     }
   }
 
+  /**
+   * Keeps an image while the bound allows, and once it is reached admits no more (a changed file
+   * replaces its old entry). Not LRU: epochs visit every image once, in a new random order
+   * (training) or in the same order (validation), and for both LRU evicts images before their
+   * next visit: measured on 4,000 images with a bound of a quarter of them, LRU hit 4.5% in the
+   * second epoch where keeping the first quarter hits 25% (bench:scale).
+   */
   private remember(key: string, data: Uint8Array): void {
     if (data.length > this.maxBytes) return;
     const old = this.mem.get(key);
     if (old) {
       this.stats.bytes -= old.length;
       this.mem.delete(key);
+    } else if (this.stats.bytes + data.length > this.maxBytes) {
+      this.stats.notAdmitted++;
+      return;
     }
     this.mem.set(key, data);
     this.stats.bytes += data.length;
-    for (const [k, v] of this.mem) {
-      if (this.stats.bytes <= this.maxBytes) break;
-      this.mem.delete(k);
-      this.stats.bytes -= v.length;
-      this.stats.evictions++;
-    }
     this.stats.entries = this.mem.size;
   }
 

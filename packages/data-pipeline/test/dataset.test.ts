@@ -247,6 +247,24 @@ describe('cache', () => {
     await fs.rm(path.dirname(cacheDir), { recursive: true });
   });
 
+  it('below the data size, keeps the images admitted first, so a reshuffled epoch hits bound / data of them', async () => {
+    const dir = await tempDir();
+    await makeImageFolder(dir, ['a', 'b'], 6);
+    // 12 images of 4x4x3 = 48 bytes, a bound of 4 of them, batches of 3 over reshuffled epochs.
+    const ds = await openDataset({ dataDir: dir, imageSize: [4, 4], batchSize: 3, seed: 9, validate: false, log: false, cache: { memoryBytes: 4 * 48 } });
+    for (let i = 0; i < ds.numBatches; i++) await ds.batch(0, i);
+    const after1 = ds.stats().cache!;
+    expect([after1.entries, after1.memoryHits, after1.misses, after1.notAdmitted]).toEqual([4, 0, 12, 8]);
+    for (let i = 0; i < ds.numBatches; i++) await ds.batch(1, i);
+    const after2 = ds.stats().cache!;
+    // Every epoch visits each image once: the 4 kept are hit, whatever the order (LRU would have
+    // evicted some of them before their turn).
+    expect(after2.memoryHits).toBe(4);
+    expect(after2.misses).toBe(12 + 8);
+    expect(after2.bytes).toBeLessThanOrEqual(4 * 48);
+    await fs.rm(dir, { recursive: true });
+  });
+
   it('refuses a cache folder it cannot use when the dataset opens', async () => {
     const file = path.join(root, 'a', '000.png'); // a file, not a folder
     const err = await openDataset(base({ cache: { dir: path.join(file, 'cache') } })).catch((e: unknown) => e);

@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { defaultDemoDir } from './demo-dir';
 import { DemoDataError } from './errors';
 import { DEFAULTS, generateDemoData } from './generate';
+import { generateKaggleShaped } from './kaggle';
 
 /** Exit codes: 0 written, 2 usage error (bad flag, non-empty folder), 3 could not write. */
 async function main(): Promise<void> {
@@ -20,12 +21,28 @@ async function main(): Promise<void> {
           .option('classes', { type: 'string', default: DEFAULTS.classes.join(','), describe: 'Comma-separated class folder names (up to 6)' })
           .option('broken', { type: 'boolean', default: true, describe: 'Plant broken and odd files (--no-broken: pictures only)' })
           .option('force', { type: 'boolean', default: false, describe: 'Write into a non-empty folder demo-data did not make (replaces its class folders)' })
+          .option('kaggle-shaped', {
+            type: 'boolean',
+            default: false,
+            describe: "PetImages' mix instead of the demo set: photo-like JPEGs mostly 500x375/375x500, 6.4% Exif without JFIF, some greyscale and CMYK, Kaggle's broken files",
+          })
           .example('$0 generate --out /tmp/pets --per-class 200 --seed 7', 'a small set')
+          .example('$0 generate --kaggle-shaped --per-class 12500 --out /tmp/PetImages', 'a folder shaped like Kaggle PetImages (25,000 files)')
           .example('$0 generate --classes Cat,Dog,Rabbit', 'three classes'),
       async (a) => {
         const outDir = a.out ?? defaultDemoDir();
         const t0 = Date.now();
-        const r = await generateDemoData({ outDir, perClass: a['per-class'], seed: a.seed, classes: a.classes.split(',').map((s) => s.trim()).filter(Boolean), plantBroken: a.broken, force: a.force });
+        const classes = a.classes.split(',').map((s) => s.trim()).filter(Boolean);
+        if (a['kaggle-shaped']) {
+          const k = await generateKaggleShaped({ outDir, perClass: a['per-class'], seed: a.seed, classes, force: a.force });
+          const c = k.manifest.counts;
+          process.stdout.write(
+            `demo-data: wrote ${k.manifest.files} Kaggle-shaped files to ${k.outDir} in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
+              `(${c.landscape500x375} at 500x375, ${c.portrait375x500} at 375x500, ${c.exifOnly} Exif without JFIF, ${c.greyscale} greyscale, ${c.cmyk} CMYK, ${c.broken} broken)\n`,
+          );
+          return;
+        }
+        const r = await generateDemoData({ outDir, perClass: a['per-class'], seed: a.seed, classes, plantBroken: a.broken, force: a.force });
         process.stdout.write(`demo-data: wrote ${r.files} files (${r.manifest.length} planted) to ${r.outDir} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
       },
     )

@@ -56,9 +56,10 @@ export const MAX_SIDE = 500;
  * blobs, pixel noise) and one animal head of the class shape. Every random choice except the
  * shape comes from the same distribution for every class.
  */
-export function drawPicture(shape: Shape, rng: Rng): Picture {
-  const width = rng.int(MIN_SIDE, MAX_SIDE);
-  const height = rng.int(MIN_SIDE, MAX_SIDE);
+export function drawPicture(shape: Shape, rng: Rng, size?: { width: number; height: number }): Picture {
+  // The demo draws its own size; a caller that chose one (Kaggle-shaped folders) passes it.
+  const width = size ? size.width : rng.int(MIN_SIDE, MAX_SIDE);
+  const height = size ? size.height : rng.int(MIN_SIDE, MAX_SIDE);
   // Uint8ClampedArray clamps and rounds on store, so the hot loops need no clamp().
   const px = new Uint8ClampedArray(width * height * 3);
 

@@ -174,7 +174,7 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoResult> {
  * cleared; any other non-empty folder is refused unless `force`, and then only its class
  * folders are replaced.
  */
-async function prepareTarget(dir: string, classes: string[], force: boolean): Promise<'staging' | 'in-place'> {
+export async function prepareTarget(dir: string, classes: string[], force: boolean): Promise<'staging' | 'in-place'> {
   if (!existsSync(dir)) return 'staging';
   const st = await fsp.stat(dir);
   if (!st.isDirectory()) throw new DemoDataError('usage', `--out ${dir}: is a file; pass a folder path`, { path: dir });

@@ -6,3 +6,8 @@ export { DemoDataError } from './errors';
 export type { DemoDataErrorCode } from './errors';
 export { SHAPES } from './shapes';
 export type { Shape } from './shapes';
+export { generateKaggleShaped, readKaggleManifest, KAGGLE_MANIFEST_VERSION } from './kaggle';
+export type { KaggleOptions, KaggleManifest } from './kaggle';
+export { KAGGLE_RATES, planKaggleFile, kaggleRng } from './kaggle-plan';
+export type { KaggleRates, KaggleFilePlan, KaggleHeader, KaggleColour, KaggleBroken } from './kaggle-plan';
+export { kaggleFileBytes } from './kaggle-picture';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { KaggleJob } from './kaggle-picture';
 import type { PictureJob } from './picture';
 
 /**
@@ -40,14 +41,14 @@ export class PicturePool {
     return this.workers.length;
   }
 
-  run(job: PictureJob): Promise<void> {
+  run(job: PictureJob | KaggleJob, kaggle = false): Promise<void> {
     let best = 0;
     for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[best]!) best = i;
     const id = this.next++;
     this.load[best]!++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: best });
-      this.workers[best]!.postMessage({ id, job });
+      this.workers[best]!.postMessage({ id, job, kaggle });
     });
   }
 

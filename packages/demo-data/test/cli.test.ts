@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { generateDemoData } from '../src';
+import { generateDemoData, generateKaggleShaped } from '../src';
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 let work: string;
@@ -32,6 +32,19 @@ test('pictures drawn on worker threads (CLI) are byte-identical to the main thre
   expect(run('generate', '--out', viaCli, '--per-class', '110', '--seed', '3', '--no-broken').code).toBe(0);
   await generateDemoData({ outDir: viaApi, perClass: 110, seed: 3, plantBroken: false });
   for (const rel of ['Cat/0.jpg', 'Cat/57.jpg', 'Dog/109.jpg']) {
+    const h = async (d: string) => createHash('sha256').update(await fsp.readFile(path.join(d, rel))).digest('hex');
+    expect(await h(viaCli)).toBe(await h(viaApi));
+  }
+});
+
+test('generate --kaggle-shaped draws on worker threads (CLI) the same bytes as the main thread (API)', async () => {
+  const viaCli = path.join(work, 'kaggle-cli');
+  const viaApi = path.join(work, 'kaggle-api');
+  const r = run('generate', '--kaggle-shaped', '--out', viaCli, '--per-class', '40', '--seed', '3');
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/wrote 80 Kaggle-shaped files to .*kaggle-cli in [\d.]+ s \(\d+ at 500x375, \d+ at 375x500, \d+ Exif without JFIF/);
+  await generateKaggleShaped({ outDir: viaApi, perClass: 40, seed: 3 });
+  for (const rel of ['Cat/0.jpg', 'Cat/17.jpg', 'Dog/39.jpg']) {
     const h = async (d: string) => createHash('sha256').update(await fsp.readFile(path.join(d, rel))).digest('hex');
     expect(await h(viaCli)).toBe(await h(viaApi));
   }
