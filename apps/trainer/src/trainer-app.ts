@@ -77,6 +77,7 @@ export class TrainerApp {
   private publisher: EventPublisher | null = null;
   private checkpointServer: CheckpointServer | null = null;
   private stopped = false;
+  private stopping: Promise<void> | null = null;
 
   constructor(private readonly c: TrainerConfig) {}
 
@@ -222,9 +223,16 @@ export class TrainerApp {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /** Closes every socket; a second call (a signal, then main's finally) waits for the first. */
+  stop(): Promise<void> {
     this.stopped = true;
+    this.stopping ??= this.closeAll();
+    return this.stopping;
+  }
+
+  private async closeAll(): Promise<void> {
+    // Until the broker thread has closed its socket and exited, the process must not exit: a
+    // zeromq socket still open when a worker thread is torn down aborts the process.
     await this.broker?.stop();
     await this.publisher?.stop();
     await this.checkpointServer?.stop();

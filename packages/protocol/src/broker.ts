@@ -59,6 +59,7 @@ export class BatchBroker {
   private arrived: ReceivedBatch[] = [];
   private waiter: { resolve: (b: ReceivedBatch) => void; reject: (e: Error) => void } | null = null;
   private closed = false;
+  private stopping: Promise<void> | null = null;
   private failure: Error | null = null;
 
   constructor(private readonly opts: BrokerOptions) {
@@ -162,16 +163,20 @@ export class BatchBroker {
     return this.request((id) => ({ type: 'finish', id, reason, status }));
   }
 
-  async stop(): Promise<void> {
-    if (this.closed) return;
+  /** Stops the broker thread; a second call waits for the first. Exit the process only after it resolves. */
+  stop(): Promise<void> {
     this.closed = true;
+    this.stopping ??= this.stopThread();
+    return this.stopping;
+  }
+
+  private async stopThread(): Promise<void> {
     const worker = this.worker;
     if (worker) {
       this.post({ type: 'stop', id: this.nextId++ });
-      // The thread ends once its sockets are closed; it is never left behind.
-      const late = setTimeout(() => void worker.terminate(), 2000);
+      // The thread ends once its socket is closed. It is not terminate()d: a zeromq socket still
+      // open when a worker thread is torn down aborts the whole process.
       await this.exited;
-      clearTimeout(late);
     }
     this.fail(new ProtocolError('closed', 'broker stopped'));
   }
