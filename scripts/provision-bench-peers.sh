@@ -7,7 +7,8 @@ if /usr/bin/python3 -c 'import PIL, torchvision' 2>/dev/null; then
   echo "provision-bench-peers: Pillow and torchvision already installed"
   exit 0
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends python3-pil python3-torchvision
+. "$(dirname "$0")/apt-lib.sh"
+require_apt provision-bench-peers "install Pillow and torchvision for /usr/bin/python3"
+apt_run install -y --no-install-recommends python3-pil python3-torchvision \
+  || { echo "provision-bench-peers: apt-get install python3-pil python3-torchvision failed"; exit 1; }
 /usr/bin/python3 -c 'import PIL, torchvision; print("provision-bench-peers: Pillow", PIL.__version__, "torchvision", torchvision.__version__)'

@@ -8,15 +8,7 @@ if [ -x /usr/bin/chromium ]; then
   echo "chromium: already installed ($(/usr/bin/chromium --version 2>/dev/null | head -n 1))"
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "chromium: not provisioned: no apt-get here (install chromium at /usr/bin/chromium, or set PAWPIPE_CHROMIUM)"
-  exit 0
-fi
-sudo=""
-[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
-export DEBIAN_FRONTEND=noninteractive
-if ! $sudo apt-get install -y -qq chromium >/dev/null 2>&1; then
-  { $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium; } >/dev/null 2>&1 \
-    || { echo "chromium: not provisioned: apt-get install chromium failed"; exit 0; }
-fi
+. "$(dirname "$0")/apt-lib.sh"
+require_apt chromium "install chromium at /usr/bin/chromium, or set PAWPIPE_CHROMIUM"
+apt_run install -y chromium || { echo "chromium: not provisioned: apt-get install chromium failed"; exit 0; }
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"

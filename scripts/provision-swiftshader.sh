@@ -12,24 +12,16 @@ if [ -f "$dest/vk_swiftshader_icd.json" ] && ldconfig -p 2>/dev/null | grep -q '
   echo "swiftshader: already in $dest"
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "swiftshader: not provisioned: no apt-get here (install a Vulkan driver; see the README's GPU section)"
-  exit 0
-fi
-sudo=""
-[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
-export DEBIAN_FRONTEND=noninteractive
+. scripts/apt-lib.sh # (the repo root is the current folder)
+require_apt swiftshader "install a Vulkan driver; see the README's GPU section"
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
-  { $sudo apt-get update -qq && $sudo apt-get install -y -qq libvulkan1; } >/dev/null 2>&1 \
-    || { echo "swiftshader: not provisioned: could not install libvulkan1 with apt-get"; exit 0; }
+  apt_run install -y libvulkan1 || { echo "swiftshader: not provisioned: could not install libvulkan1 with apt-get"; exit 0; }
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-if ! (cd "$tmp" && apt-get download chromium-common >/dev/null 2>&1); then
-  $sudo apt-get update -qq >/dev/null 2>&1
-  (cd "$tmp" && apt-get download chromium-common >/dev/null 2>&1) \
-    || { echo "swiftshader: not provisioned: apt-get download chromium-common failed"; exit 0; }
-fi
+# `apt-get download` writes into the current folder and needs no root
+(cd "$tmp" && APT_SUDO="" apt_run download chromium-common) \
+  || { echo "swiftshader: not provisioned: apt-get download chromium-common failed"; exit 0; }
 dpkg-deb -x "$tmp"/chromium-common_*.deb "$tmp/x"
 mkdir -p "$dest"
 cp "$tmp/x/usr/lib/chromium/libvk_swiftshader.so" "$tmp/x/usr/lib/chromium/vk_swiftshader_icd.json" "$dest/"
