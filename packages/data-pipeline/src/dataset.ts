@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { drawAugmentation, flipImage, rotateImage, type AugmentOptions, type ImageAugmentation } from './augment';
-import { decodeRgb, DECODE_MODES, type DecodeMode } from './decode';
+import { decodeRgb, DECODE_MODES, type DecodedImage, type DecodeMode } from './decode';
 import { augmentationStream, epochOrder } from './epoch-order';
 import { DataPipelineError } from './errors';
 import { ImageCache, type CacheOptions, type CacheStats } from './image-cache';
@@ -92,6 +92,8 @@ export interface DatasetStats {
   decoded: number;
   /** Images decoded at a reduced DCT scale (decode: 'fast'), by shrink factor. */
   shrunk: Record<number, number>;
+  /** Images decoded, by decoder: sharp (exact), turbojpeg or libvips (fast JPEG), bmp. */
+  decoders: Partial<Record<DecodedImage['decoder'], number>>;
   skipped: number;
   /** Batches started by `batches()` and not yet handed to the consumer, now and at most. */
   pendingBatches: number;
@@ -237,6 +239,7 @@ class FolderDataset implements ImageDataset {
   private readonly orders = new Map<number, number[]>();
   private decoded = 0;
   private readonly shrunk: Record<number, number> = {};
+  private readonly decoders: DatasetStats['decoders'] = {};
   private skippedCount = 0;
   private pending = 0;
   private maxPending = 0;
@@ -262,6 +265,7 @@ class FolderDataset implements ImageDataset {
       cache: this.init.cache ? { ...this.init.cache.stats } : undefined,
       decoded: this.decoded,
       shrunk: { ...this.shrunk },
+      decoders: { ...this.decoders },
       skipped: this.skippedCount,
       pendingBatches: this.pending,
       maxPendingBatches: this.maxPending,
@@ -326,6 +330,7 @@ class FolderDataset implements ImageDataset {
         ...(this.init.crop && { window: windowOf }),
       });
       if (src.shrink > 1) this.shrunk[src.shrink] = (this.shrunk[src.shrink] ?? 0) + 1;
+      this.decoders[src.decoder] = (this.decoders[src.decoder] ?? 0) + 1;
       const win = this.init.crop ? cropWindowForAspect(src.width, src.height, h, w) : undefined;
       return resizeImage(src, h, w, this.init.interpolation, win);
     });

@@ -14,6 +14,7 @@ export type { DecodeMode, DecodeOptions, DecodedImage } from './decode';
 export { jpegShrinkFor, readJpegHeader, JPEG_SHRINKS } from './jpeg-scale';
 export type { JpegHeader } from './jpeg-scale';
 export { fastJpegUnavailable } from './vips-jpeg';
+export { turboJpeg } from './turbojpeg';
 export type { CacheOptions, CacheStats } from './image-cache';
 export { MT19937 } from './mt19937';
 export { epochOrder } from './epoch-order';

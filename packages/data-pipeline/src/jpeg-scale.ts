@@ -5,6 +5,9 @@
  * still at least the target on both axes keeps the final bilinear resize a downscale.
  */
 
+/** "ICC_PROFILE\0", the APP2 identifier of an embedded colour profile (ICC.1 B.4). */
+const ICC_TAG = [0x49, 0x43, 0x43, 0x5f, 0x50, 0x52, 0x4f, 0x46, 0x49, 0x4c, 0x45, 0x00];
+
 /** Scales libvips' jpegload accepts as `shrink`. */
 export const JPEG_SHRINKS = [8, 4, 2] as const;
 
@@ -12,6 +15,8 @@ export interface JpegHeader {
   width: number;
   height: number;
   components: number;
+  /** An embedded ICC profile (APP2 "ICC_PROFILE") before the frame header. */
+  icc: boolean;
 }
 
 /**
@@ -22,8 +27,12 @@ export interface JpegHeader {
 export function readJpegHeader(buf: Uint8Array): JpegHeader | undefined {
   if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) return undefined;
   let i = 2;
+  let frame: Omit<JpegHeader, 'icc'> | undefined;
+  let icc = false;
+  // To the first scan: libjpeg reads (and libvips keeps) every APP segment before it, so a profile
+  // after the frame header counts too.
   while (i + 4 <= buf.length) {
-    if (buf[i] !== 0xff) return undefined;
+    if (buf[i] !== 0xff) break;
     const marker = buf[i + 1]!;
     if (marker === 0xff) {
       i++; // fill byte
@@ -33,19 +42,19 @@ export function readJpegHeader(buf: Uint8Array): JpegHeader | undefined {
       i += 2; // markers without a length
       continue;
     }
+    if (marker === 0xda || marker === 0xd9) break; // the first scan, or the end
     const len = (buf[i + 2]! << 8) | buf[i + 3]!;
-    if (len < 2) return undefined;
-    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (i + 10 > buf.length) return undefined;
+    if (len < 2) break;
+    if (!frame && marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (i + 10 > buf.length) break;
       const height = (buf[i + 5]! << 8) | buf[i + 6]!;
       const width = (buf[i + 7]! << 8) | buf[i + 8]!;
-      return { width, height, components: buf[i + 9]! };
+      frame = { width, height, components: buf[i + 9]! };
     }
-    if (marker === 0xda || marker === 0xd9) return undefined; // scan before any frame header
+    if (marker === 0xe2 && len >= 14 && i + 16 <= buf.length && ICC_TAG.every((c, k) => buf[i + 4 + k] === c)) icc = true;
     i += 2 + len;
   }
-  return undefined;
+  return frame && { ...frame, icc };
 }
 
 /**

@@ -6,6 +6,8 @@ import { decodeRgb, decodeRgbBuffer } from '../src/decode';
 import { DataPipelineError } from '../src/errors';
 import { jpegShrinkFor, readJpegHeader } from '../src/jpeg-scale';
 import { cropWindowForAspect, resizeImage } from '../src/resize';
+import { decodeJpegTurbo, turboJpeg } from '../src/turbojpeg';
+import { decodeJpegShrunk } from '../src/vips-jpeg';
 import { bmp24, rgbImage, tempDir } from './fixtures';
 
 /** A smooth picture (gradients and a disc), so a reduced-scale decode stays close to the full one. */
@@ -62,7 +64,9 @@ describe('jpegShrinkFor', () => {
 describe('readJpegHeader', () => {
   it('reads the frame size past APP segments and refuses other formats', async () => {
     const j = await jpeg(33, 21);
-    expect(readJpegHeader(j)).toEqual({ width: 33, height: 21, components: 3 });
+    expect(readJpegHeader(j)).toEqual({ width: 33, height: 21, components: 3, icc: false });
+    const tagged = await raw(33, 21).withIccProfile('p3').jpeg().toBuffer();
+    expect(readJpegHeader(tagged)).toEqual({ width: 33, height: 21, components: 3, icc: true });
     const png = await raw(33, 21).png().toBuffer();
     expect(readJpegHeader(png)).toBeUndefined();
     expect(readJpegHeader(j.subarray(0, 20))).toBeUndefined();
@@ -202,5 +206,106 @@ describe('openDataset({ decode: "fast" })', () => {
   it('decodes from a file path too', async () => {
     const d = await decodeRgb(path.join(root, 'a/0.jpg'), { mode: 'fast', target: T });
     expect([d.shrink, d.width, d.height]).toEqual([4, 25, 22]);
+  });
+});
+
+// TurboJPEG is the fast path's first choice; .ci/run installs it (Debian: libturbojpeg0).
+const tj = turboJpeg();
+if ('unavailable' in tj) console.log(`skipped: TurboJPEG decoder tests (${tj.unavailable})`);
+const describeTj = 'file' in tj ? describe : describe.skip;
+
+/** A photo-like 500x375 JPEG: smooth shapes plus fine noise, so the entropy data is not trivial. */
+function photo(seed: number, w = 500, h = 375): Uint8Array {
+  let x = seed >>> 0 || 1;
+  const noise = () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24) % 24;
+  return rgbImage(w, h, (i, j) => {
+    const d = Math.hypot(i - w * 0.4, j - h * 0.6) < h / 3;
+    return [(d ? 200 : (i * 255) / w) + noise(), (d ? 120 : (j * 200) / h) + noise(), 60 + noise()].map((v) => Math.min(255, v | 0)) as [number, number, number];
+  });
+}
+const photoJpeg = (seed: number, opts: { w?: number; h?: number; progressive?: boolean; subsampling?: string } = {}) => {
+  const w = opts.w ?? 500;
+  const h = opts.h ?? 375;
+  return sharp(Buffer.from(photo(seed, w, h)), { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 85, progressive: opts.progressive ?? false, chromaSubsampling: opts.subsampling ?? '4:2:0' })
+    .toBuffer();
+};
+const settle = (p: Promise<{ data: Uint8Array; width: number; height: number }>) =>
+  p.then((r) => ({ ok: true as const, r }), (e: Error) => ({ ok: false as const, why: e.message }));
+
+describeTj('decode: fast, TurboJPEG against libvips', () => {
+  it('gives libvips\' pixels, byte for byte, at every scale, subsampling, odd size and progressive', async () => {
+    const cases = [
+      { w: 500, h: 375 }, { w: 375, h: 500 }, { w: 333, h: 251 }, { w: 17, h: 9 }, { w: 500, h: 375, progressive: true },
+      { w: 499, h: 373, subsampling: '4:4:4' }, { w: 1001, h: 767 },
+    ];
+    let k = 0;
+    for (const c of cases) {
+      const buf = await photoJpeg(++k, c);
+      for (const shrink of [1, 2, 4, 8]) {
+        const a = await decodeJpegTurbo(buf, shrink);
+        const b = await decodeJpegShrunk(buf, shrink);
+        expect([JSON.stringify(c), shrink, a.width, a.height]).toEqual([JSON.stringify(c), shrink, b.width, b.height]);
+        expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
+      }
+    }
+  });
+
+  it('greyscale too; CMYK and profile-tagged JPEGs are left to libvips by the router', async () => {
+    const grey = await raw(100, 90).toColourspace('b-w').jpeg({ quality: 92 }).toBuffer();
+    const [a, b] = [await decodeJpegTurbo(grey, 2), await decodeJpegShrunk(grey, 2)];
+    expect((await decodeRgbBuffer(grey, { mode: 'fast', target: T })).decoder).toBe('turbojpeg');
+    expect((await decodeRgbBuffer(await photoJpeg(3), { mode: 'fast', target: T })).decoder).toBe('turbojpeg');
+    expect((await decodeRgbBuffer(await photoJpeg(3))).decoder).toBe('sharp'); // exact stays sharp's
+    expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
+    // Routed by readJpegHeader: a profile or 4 components never reach TurboJPEG, whose RGB output
+    // would skip the colour management (decodeRgbBuffer's result equals libvips' there).
+    for (const buf of [await raw(100, 90).withIccProfile('p3').jpeg().toBuffer(), await raw(100, 90).toColourspace('cmyk').jpeg().toBuffer()]) {
+      const viaRouter = await decodeRgbBuffer(buf, { mode: 'fast', target: T });
+      expect(viaRouter.decoder).toBe('libvips');
+      const vips = await decodeJpegShrunk(buf, viaRouter.shrink);
+      expect(Buffer.from(viaRouter.data).equals(Buffer.from(vips.data))).toBe(true);
+    }
+  });
+
+  it('accepts and refuses the same broken files as libvips (truncations, flipped bytes, extraneous bytes, no EOI), with the same pixels when accepted', async () => {
+    const base = await photoJpeg(7);
+    const progressive = await photoJpeg(8, { progressive: true });
+    const variants: Array<[string, Buffer]> = [];
+    for (const src of [base, progressive]) {
+      const tag = src === base ? 'baseline' : 'progressive';
+      for (let pct = 5; pct < 100; pct += 9) variants.push([`${tag} cut at ${pct}%`, src.subarray(0, Math.floor((src.length * pct) / 100))]);
+      variants.push([`${tag} no EOI`, src.subarray(0, src.length - 2)]);
+      variants.push([`${tag} garbage after EOI`, Buffer.concat([src, Buffer.from('trailing bytes')])]);
+      variants.push([`${tag} extraneous bytes before EOI`, Buffer.concat([src.subarray(0, src.length - 2), Buffer.from([1, 2, 3]), src.subarray(src.length - 2)])]);
+      let x = 99;
+      for (let n = 0; n < 12; n++) {
+        const b = Buffer.from(src);
+        x = (x * 1103515245 + 12345) >>> 0;
+        const at = Math.floor(src.length * 0.2) + (x % Math.floor(src.length * 0.75));
+        b[at] = b[at]! ^ 0x5a;
+        variants.push([`${tag} byte ${at} flipped`, b]);
+      }
+    }
+    let refused = 0;
+    for (const [name, buf] of variants) {
+      const a = await settle(decodeJpegTurbo(buf, 2));
+      const b = await settle(decodeJpegShrunk(buf, 2));
+      expect([name, a.ok]).toEqual([name, b.ok]);
+      if (a.ok && b.ok) expect([name, Buffer.from(a.r.data).equals(Buffer.from(b.r.data))]).toEqual([name, true]);
+      if (!a.ok) refused++;
+    }
+    // The mutations exercise both outcomes: truncations refused, harmless damage decoded through.
+    expect(refused).toBeGreaterThan(10);
+    expect(refused).toBeLessThan(variants.length - 10);
+  });
+
+  it('decodes concurrently on several handles without mixing images up', async () => {
+    const bufs = await Promise.all([1, 2, 3, 4, 5, 6].map((k) => photoJpeg(20 + k, { w: 300 + k * 10, h: 200 + k * 7 })));
+    const one = await Promise.all(bufs.map((b) => decodeJpegShrunk(b, 2)));
+    for (let round = 0; round < 3; round++) {
+      const many = await Promise.all(bufs.map((b) => decodeJpegTurbo(b, 2)));
+      many.forEach((m, k) => expect(Buffer.from(m.data).equals(Buffer.from(one[k]!.data))).toBe(true));
+    }
   });
 });
