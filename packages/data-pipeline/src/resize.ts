@@ -123,7 +123,7 @@ function resizeBilinear(src: RawImage, win: Window, outH: number, outW: number, 
 
 interface ResizeKernel {
   memory: WasmMemory;
-  bilinear3: (src: number, dst: number, outW: number, outH: number, xtab: number, ytab: number) => void;
+  bilinear3: (src: number, dst: number, outW: number, outH: number, xtab: number, ytab: number, scratch: number) => void;
 }
 
 let resizeKernel: ResizeKernel | null | undefined;
@@ -148,11 +148,13 @@ function bilinearWasm(
   // WebAssembly memory never shrinks: very large photos (over ~20 megapixels) take the JS loop
   // rather than leave the kernel holding their size for the life of the process.
   if (srcBytes > WASM_MAX_SOURCE_BYTES) return false;
-  // Layout: source image, 16 bytes of slack, x taps (12 bytes each), y taps, output, slack.
+  // Layout: source image, 16 bytes of slack, x taps (12 bytes each), y taps, output, slack, then
+  // (16-aligned) the kernel's two cached rows of outW f32x4.
   const xtab = srcBytes + 16;
   const ytab = xtab + outW * 12;
   const dst = ytab + outH * 12 + 16;
-  const mem = memoryOf(k.memory, dst + outH * outW * 3 + 16);
+  const scratch = (dst + outH * outW * 3 + 16 + 15) & ~15;
+  const mem = memoryOf(k.memory, scratch + 2 * outW * 16);
   mem.set(src.data.subarray(0, srcBytes), 0);
   const view = new DataView(mem.buffer);
   for (let x = 0; x < outW; x++) {
@@ -165,7 +167,7 @@ function bilinearWasm(
     view.setInt32(ytab + y * 12 + 4, (win.y + ys.hi[y]!) * stride, true);
     view.setFloat32(ytab + y * 12 + 8, ys.lerp[y]!, true);
   }
-  k.bilinear3(0, dst, outW, outH, xtab, ytab);
+  k.bilinear3(0, dst, outW, outH, xtab, ytab, scratch);
   out.set(mem.subarray(dst, dst + outH * outW * 3));
   return true;
 }
