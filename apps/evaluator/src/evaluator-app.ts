@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { initBackend } from '@pawpipe/tf-backend';
 import type { BackendChoice } from '@pawpipe/tf-backend';
 import '@pawpipe/model'; // registers RandomFlip/RandomRotation, needed to load Option-1 checkpoints
-import { indexDirectory, openDataset } from '@pawpipe/data-pipeline';
+import { describeDecode, indexDirectory, openDataset } from '@pawpipe/data-pipeline';
 import type { DecodeMode } from '@pawpipe/data-pipeline';
 import type { ImageDataset } from '@pawpipe/data-pipeline';
 import { CheckpointClient, EventSubscriber } from '@pawpipe/protocol';
@@ -290,7 +290,7 @@ export class EvaluatorApp {
       validationSplit: meta.validationSplit, labelMode: meta.labelMode as 'binary', classNames: meta.classNames, augment: false, index, log: c.log,
       ...(c.decode !== undefined && { decode: c.decode }),
     });
-    c.log(`validation: ${this.dataset.size} images of [${this.dataset.classNames.join(', ')}] at ${meta.imageSize.join('x')}`);
+    c.log(`validation: ${this.dataset.size} images of [${this.dataset.classNames.join(', ')}] at ${meta.imageSize.join('x')} (decode: ${describeDecode(c.decode)})`);
     await writeDataReport(c.runDir, index);
     return this.dataset;
   }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { ensureDemoData } from '@pawpipe/demo-data';
-import { indexDirectory, openDataset } from '@pawpipe/data-pipeline';
+import { describeDecode, indexDirectory, openDataset } from '@pawpipe/data-pipeline';
 import type { DecodeMode, ImageDataset } from '@pawpipe/data-pipeline';
 import { BatchWorker } from '@pawpipe/protocol';
 import type { CurveClient } from '@pawpipe/protocol';
@@ -78,7 +78,7 @@ export class Loader {
       classNames: ds.classNames, size: ds.size, numBatches: ds.numBatches, batchSize: ds.batchSize,
       imageSize: ds.imageSize, seed: ds.seed, validationSplit: c.validationSplit, labelMode, augment: augmentTag(c),
     };
-    c.log(`serving ${ds.size} training images of [${ds.classNames.join(', ')}] as ${ds.numBatches} batches of ${ds.batchSize} at ${ds.imageSize.join('x')} (augmentation: ${fingerprint.augment}; decode: ${c.decode ?? 'exact'}) to ${c.trainer}`);
+    c.log(`serving ${ds.size} training images of [${ds.classNames.join(', ')}] as ${ds.numBatches} batches of ${ds.batchSize} at ${ds.imageSize.join('x')} (augmentation: ${fingerprint.augment}; decode: ${describeDecode(c.decode)}) to ${c.trainer}`);
     this.worker = new BatchWorker({
       endpoint: c.trainer, loaderId: c.loaderId, window: c.window, concurrency: c.concurrency, dataset: fingerprint,
       heartbeatMs: c.heartbeatMs, log: c.log, ...(c.curve && { curve: c.curve }),

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { openDataset } from '../src/dataset';
-import { decodeRgb, decodeRgbBuffer } from '../src/decode';
+import { decodeRgb, decodeRgbBuffer, describeDecode } from '../src/decode';
 import { DataPipelineError } from '../src/errors';
 import { jpegShrinkFor, readJpegHeader } from '../src/jpeg-scale';
 import { cropWindowForAspect, resizeImage } from '../src/resize';
@@ -213,6 +213,12 @@ describe('openDataset({ decode: "fast" })', () => {
 const tj = turboJpeg();
 if ('unavailable' in tj) console.log(`skipped: TurboJPEG decoder tests (${tj.unavailable})`);
 const describeTj = 'file' in tj ? describe : describe.skip;
+
+it('describeDecode names the decoder fast decoding uses here, and how to get TurboJPEG without it', () => {
+  expect(describeDecode('exact')).toBe('exact');
+  expect(describeDecode()).toBe('exact');
+  expect(describeDecode('fast')).toMatch('file' in tj ? /^fast \(TurboJPEG, \S*turbojpeg/ : /^fast \(libvips: .*TurboJPEG|libturbojpeg/);
+});
 
 /** A photo-like 500x375 JPEG: smooth shapes plus fine noise, so the entropy data is not trivial. */
 function photo(seed: number, w = 500, h = 375): Uint8Array {
