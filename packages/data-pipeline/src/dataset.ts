@@ -22,7 +22,7 @@ import {
   type Interpolation,
   type LabelMode,
 } from './options';
-import { cropWindowForAspect, resizeImage } from './resize';
+import { cropWindowForAspect, resizeImage, uninitialised } from './resize';
 import type { Policy, Validator } from './validator';
 
 export interface DatasetOptions {
@@ -353,7 +353,7 @@ class FolderDataset implements ImageDataset {
     );
     const rng = this.init.augment ? augmentationStream(this.seed, epoch, index) : undefined;
     const okCount = loaded.filter((l) => l.ok).length;
-    const images = new Uint8Array(okCount * imageBytes);
+    const images = uninitialised(okCount * imageBytes); // each slot is written whole below
     const labels: number[] = [];
     const paths: string[] = [];
     const skipped: string[] = [];

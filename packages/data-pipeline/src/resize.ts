@@ -28,6 +28,15 @@ export interface Window {
 
 const f32 = Math.fround;
 
+/**
+ * A byte array the caller writes whole: no zero fill, which a new Uint8Array pays for on every
+ * image and batch (2-3% of a fast-decode first epoch, measured).
+ */
+export function uninitialised(bytes: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(bytes);
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
 /** Keras image_utils.smart_resize: the largest centred window with the target aspect ratio. */
 export function cropWindowForAspect(width: number, height: number, targetH: number, targetW: number): Window {
   // Keras casts through float32 then truncates to int32.
@@ -44,7 +53,7 @@ export function resizeImage(
   outW: number,
   method: Interpolation,
   window: Window = { x: 0, y: 0, width: src.width, height: src.height },
-  out: Uint8Array = new Uint8Array(outH * outW * src.channels),
+  out: Uint8Array = uninitialised(outH * outW * src.channels), // every kernel writes every byte
   kernel: 'auto' | 'js' = 'auto',
 ): Uint8Array {
   switch (method) {

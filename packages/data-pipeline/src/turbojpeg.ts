@@ -10,7 +10,7 @@
  * Only plain JPEGs come here: 1 or 3 components and no embedded ICC profile. CMYK and
  * profile-tagged files need libvips' colour management, as in the exact path.
  */
-import type { RawImage } from './resize';
+import { uninitialised, type RawImage } from './resize';
 
 type KoffiFn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => void };
 
@@ -125,7 +125,7 @@ export async function decodeJpegTurbo(buf: Buffer, shrink: number): Promise<RawI
     if (t.header(h, buf, buf.length, w, ht, sub, cs) !== 0) throw new Error(`jpeg header: ${String(t.errorStr(h))}`);
     const cw = Math.ceil(w[0]! / shrink);
     const ch = Math.ceil(ht[0]! / shrink);
-    const full = new Uint8Array(cw * ch * 3);
+    const full = uninitialised(cw * ch * 3); // the decode writes every byte
     // Stop at the first warning, so that a truncation is seen as such.
     if ((await call(t, h, buf, full, cw, ch, TJFLAG_STOPONWARNING)) !== 0) {
       // libjpeg's message is in a thread-local of the worker thread that ran the decode: run it
@@ -142,7 +142,7 @@ export async function decodeJpegTurbo(buf: Buffer, shrink: number): Promise<RawI
     const width = Math.floor(w[0]! / shrink);
     const height = Math.floor(ht[0]! / shrink);
     if (width === cw) return { data: full.subarray(0, width * height * 3), width, height, channels: 3 };
-    const data = new Uint8Array(width * height * 3);
+    const data = uninitialised(width * height * 3);
     for (let y = 0; y < height; y++) data.set(full.subarray(y * cw * 3, y * cw * 3 + width * 3), y * width * 3);
     return { data, width, height, channels: 3 };
   } finally {
