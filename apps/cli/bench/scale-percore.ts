@@ -5,7 +5,7 @@
  * fast decode. Prints JSON.
  */
 import sharp from 'sharp';
-import { openDataset, type DecodeMode } from '@pawpipe/data-pipeline';
+import { imageReadMode, openDataset, type DecodeMode } from '@pawpipe/data-pipeline';
 
 async function main(): Promise<void> {
   const [dir, mode, limit] = process.argv.slice(2) as [string, DecodeMode, string | undefined];
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   }
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const c = process.cpuUsage(cpu0);
-  process.stdout.write(`${JSON.stringify({ images, cpuS: (c.user + c.system) / 1e6, wallS, shrunk: ds.stats().shrunk, decoders: ds.stats().decoders })}\n`);
+  process.stdout.write(`${JSON.stringify({ images, cpuS: (c.user + c.system) / 1e6, wallS, shrunk: ds.stats().shrunk, decoders: ds.stats().decoders, reads: imageReadMode() })}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -9,7 +9,7 @@ export type { AugmentOptions, FlipMode, ImageAugmentation } from './augment';
 export { drawAugmentation, flipImage, rotateImage, rotationKernel } from './augment';
 export { resizeImage, cropWindowForAspect, resizeKernelName } from './resize';
 export type { RawImage, Window } from './resize';
-export { decodeRgb, decodeRgbBuffer, describeDecode, DECODE_MODES } from './decode';
+export { decodeRgb, decodeRgbBuffer, describeDecode, imageReadMode, readImageFile, DECODE_MODES } from './decode';
 export type { DecodeMode, DecodeOptions, DecodedImage } from './decode';
 export { jpegShrinkFor, readJpegHeader, JPEG_SHRINKS } from './jpeg-scale';
 export type { JpegHeader } from './jpeg-scale';

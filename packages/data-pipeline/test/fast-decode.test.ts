@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { openDataset } from '../src/dataset';
-import { decodeRgb, decodeRgbBuffer, describeDecode } from '../src/decode';
+import { decodeRgb, decodeRgbBuffer, describeDecode, imageReadMode, readImageFile } from '../src/decode';
 import { DataPipelineError } from '../src/errors';
 import { jpegShrinkFor, readJpegHeader } from '../src/jpeg-scale';
 import { cropWindowForAspect, resizeImage } from '../src/resize';
@@ -313,5 +313,28 @@ describeTj('decode: fast, TurboJPEG against libvips', () => {
       const many = await Promise.all(bufs.map((b) => decodeJpegTurbo(b, 2)));
       many.forEach((m, k) => expect(Buffer.from(m.data).equals(Buffer.from(one[k]!.data))).toBe(true));
     }
+  });
+});
+
+describe('readImageFile', () => {
+  it('reads synchronously while reads are fast, and switches to asynchronous reads for good after three slow ones', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'a.jpg');
+    const bytes = await jpeg(40, 30);
+    await fs.writeFile(file, bytes);
+    expect(imageReadMode()).toBe(process.env['PAWPIPE_ASYNC_READS'] ? 'async' : 'sync');
+    expect((await readImageFile(file)).equals(bytes)).toBe(true);
+    await expect(readImageFile(path.join(dir, 'missing.jpg'))).rejects.toThrow(/ENOENT/); // a rejection, not a throw
+    if (!process.env['PAWPIPE_ASYNC_READS']) {
+      // A budget no read can meet: each read counts as slow.
+      await readImageFile(file, -1);
+      await readImageFile(file, -1);
+      expect(imageReadMode()).toBe('sync');
+      await readImageFile(file, -1);
+      expect(imageReadMode()).toBe('async');
+    }
+    expect((await readImageFile(file)).equals(bytes)).toBe(true);
+    await expect(readImageFile(path.join(dir, 'missing.jpg'))).rejects.toThrow(/ENOENT/);
+    expect((await decodeRgb(file)).width).toBe(40);
   });
 });
