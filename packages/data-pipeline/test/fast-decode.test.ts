@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { openDataset } from '../src/dataset';
-import { decodeRgb, decodeRgbBuffer, describeDecode, imageReadMode, readImageFile } from '../src/decode';
+import { decodeRgb, decodeRgbBuffer, decodeWithSharp, describeDecode, imageReadMode, readImageFile } from '../src/decode';
 import { DataPipelineError } from '../src/errors';
 import { jpegShrinkFor, readJpegHeader } from '../src/jpeg-scale';
 import { cropWindowForAspect, resizeImage } from '../src/resize';
@@ -214,10 +214,11 @@ const tj = turboJpeg();
 if ('unavailable' in tj) console.log(`skipped: TurboJPEG decoder tests (${tj.unavailable})`);
 const describeTj = 'file' in tj ? describe : describe.skip;
 
-it('describeDecode names the decoder fast decoding uses here, and how to get TurboJPEG without it', () => {
-  expect(describeDecode('exact')).toBe('exact');
-  expect(describeDecode()).toBe('exact');
-  expect(describeDecode('fast')).toMatch('file' in tj ? /^fast \(TurboJPEG, \S*turbojpeg/ : /^fast \(libvips: .*TurboJPEG|libturbojpeg/);
+it('describeDecode names the JPEG decoder of each mode here, and how to get TurboJPEG without it', () => {
+  for (const mode of ['exact', 'fast'] as const) {
+    expect(describeDecode(mode)).toMatch('file' in tj ? new RegExp(`^${mode} \\(JPEGs: TurboJPEG, \\S*turbojpeg`) : new RegExp(`^${mode} \\((sharp|libvips): .*(TurboJPEG|libturbojpeg)`));
+  }
+  expect(describeDecode()).toBe(describeDecode('exact'));
 });
 
 /** A photo-like 500x375 JPEG: smooth shapes plus fine noise, so the entropy data is not trivial. */
@@ -262,7 +263,7 @@ describeTj('decode: fast, TurboJPEG against libvips', () => {
     const [a, b] = [await decodeJpegTurbo(grey, 2), await decodeJpegShrunk(grey, 2)];
     expect((await decodeRgbBuffer(grey, { mode: 'fast', target: T })).decoder).toBe('turbojpeg');
     expect((await decodeRgbBuffer(await photoJpeg(3), { mode: 'fast', target: T })).decoder).toBe('turbojpeg');
-    expect((await decodeRgbBuffer(await photoJpeg(3))).decoder).toBe('sharp'); // exact stays sharp's
+    expect((await decodeRgbBuffer(await photoJpeg(3))).decoder).toBe('turbojpeg'); // exact too, at full scale
     expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
     // Routed by readJpegHeader: a profile or 4 components never reach TurboJPEG, whose RGB output
     // would skip the colour management (decodeRgbBuffer's result equals libvips' there).
@@ -304,6 +305,27 @@ describeTj('decode: fast, TurboJPEG against libvips', () => {
     // The mutations exercise both outcomes: truncations refused, harmless damage decoded through.
     expect(refused).toBeGreaterThan(10);
     expect(refused).toBeLessThan(variants.length - 10);
+  });
+
+  it('exact mode: TurboJPEG at full scale gives sharp\'s pixels byte for byte (plain JPEGs); the rest stays on sharp', async () => {
+    const cases = [{ w: 500, h: 375 }, { w: 375, h: 500 }, { w: 333, h: 251 }, { w: 17, h: 9 }, { w: 500, h: 375, progressive: true }, { w: 499, h: 373, subsampling: '4:4:4' }];
+    let k = 40;
+    for (const c of cases) {
+      const buf = await photoJpeg(++k, c);
+      const viaTj = await decodeRgbBuffer(buf);
+      expect(viaTj.decoder).toBe('turbojpeg');
+      const viaSharp = await decodeWithSharp(buf);
+      expect([viaTj.width, viaTj.height]).toEqual([viaSharp.width, viaSharp.height]);
+      expect(Buffer.from(viaTj.data).equals(Buffer.from(viaSharp.data))).toBe(true);
+    }
+    const grey = await raw(100, 90).toColourspace('b-w').jpeg({ quality: 92 }).toBuffer();
+    expect(Buffer.from((await decodeRgbBuffer(grey)).data).equals(Buffer.from((await decodeWithSharp(grey)).data))).toBe(true);
+    for (const other of [await raw(100, 90).toColourspace('cmyk').jpeg().toBuffer(), await raw(100, 90).withIccProfile('p3').jpeg().toBuffer(), await raw(50, 40).png().toBuffer()]) {
+      expect((await decodeRgbBuffer(other)).decoder).toBe('sharp');
+    }
+    // A truncated JPEG is refused in exact mode too.
+    const cut = (await photoJpeg(9)).subarray(0, 9000);
+    await expect(decodeRgbBuffer(cut)).rejects.toThrow(/Premature end of JPEG file/);
   });
 
   it('decodes concurrently on several handles without mixing images up', async () => {
