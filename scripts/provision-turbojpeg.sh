@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs libjpeg-turbo's TurboJPEG library (Debian: libturbojpeg0), which `--decode fast` uses
-# for plain JPEGs (packages/data-pipeline/src/turbojpeg.ts). Without it fast decoding goes through
-# libvips at about twice the CPU, and the TurboJPEG tests print "skipped: TurboJPEG decoder tests
-# (...)". Quiet and idempotent: one line, exit 0 even where it cannot install.
+# Installs libjpeg-turbo's TurboJPEG library (Debian: libturbojpeg0), which the data pipeline
+# uses for plain JPEGs in both decode modes (packages/data-pipeline/src/turbojpeg.ts). Without it
+# JPEGs go through sharp or libvips at 2-4x the CPU, and the TurboJPEG tests print "skipped:
+# TurboJPEG decoder tests (...)". Quiet and idempotent: one line, exit 0 even where it cannot install.
 set -uo pipefail
 found() { ldconfig -p 2>/dev/null | grep -q 'libturbojpeg\.so\.0 '; }
 if found; then
