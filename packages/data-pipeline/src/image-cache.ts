@@ -15,6 +15,8 @@ export interface CacheOptions {
   memoryBytes?: number;
   /** A folder for raw image files that outlive the process (off by default). */
   dir?: string;
+  /** Bytes per memory slab (default 64 MiB); the last partial image of a slab is left unused. */
+  slabBytes?: number;
 }
 
 export interface CacheStats {
@@ -35,8 +37,21 @@ export interface CacheStats {
  */
 export const DEFAULT_CACHE_BYTES = Math.min(Math.floor(os.totalmem() / 4), 4 * 1024 ** 3);
 
+/**
+ * Kept images are copied into slabs of this size (or what is left of the bound): a few dozen
+ * large allocations instead of one ArrayBuffer per image.
+ */
+const SLAB_BYTES = 64 * 1024 * 1024;
+// In a loader holding 20,000 images at 180x180 (25k files), one ArrayBuffer per image made V8's
+// collections cost more as the cache grew: first epoch 362-382 images/s and 101-113 s of CPU for
+// two epochs, against 457-458 images/s and 76-83 s with slabs (measured, same machine).
+
 export class ImageCache {
   private readonly mem = new Map<string, Uint8Array>();
+  private slab: Uint8Array | undefined;
+  private slabUsed = 0;
+  private slabTotal = 0;
+  private readonly slabBytes: number;
   private readonly maxBytes: number;
   private readonly dir: string | undefined;
   readonly stats: CacheStats = { memoryHits: 0, diskHits: 0, misses: 0, entries: 0, bytes: 0, notAdmitted: 0, diskErrors: 0 };
@@ -45,6 +60,7 @@ export class ImageCache {
     this.maxBytes = opts.memoryBytes ?? DEFAULT_CACHE_BYTES;
     if (!(this.maxBytes >= 0)) throw new DataPipelineError('bad-argument', `\`cache.memoryBytes\` must be >= 0, received: ${this.maxBytes}`);
     this.dir = opts.dir === undefined ? undefined : path.resolve(opts.dir);
+    this.slabBytes = opts.slabBytes ?? SLAB_BYTES;
   }
 
   static key(parts: {
@@ -74,8 +90,7 @@ export class ImageCache {
       if (buf && buf.length === expectedBytes) {
         this.stats.diskHits++;
         const data = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-        this.remember(key, data);
-        return data;
+        return this.remember(key, data) ?? data;
       }
     }
     this.stats.misses++;
@@ -120,19 +135,41 @@ export class ImageCache {
    * next visit: measured on 4,000 images with a bound of a quarter of them, LRU hit 4.5% in the
    * second epoch where keeping the first quarter hits 25% (bench:scale).
    */
-  private remember(key: string, data: Uint8Array): void {
-    if (data.length > this.maxBytes) return;
+  private remember(key: string, data: Uint8Array): Uint8Array | undefined {
+    if (data.length > this.maxBytes) return undefined;
     const old = this.mem.get(key);
     if (old) {
-      this.stats.bytes -= old.length;
+      this.stats.bytes -= old.length; // its slab bytes stay spent
       this.mem.delete(key);
+      this.stats.entries = this.mem.size;
     } else if (this.stats.bytes + data.length > this.maxBytes) {
       this.stats.notAdmitted++;
-      return;
+      return undefined;
     }
-    this.mem.set(key, data);
-    this.stats.bytes += data.length;
+    const kept = this.store(data);
+    if (!kept) {
+      this.stats.notAdmitted++;
+      return undefined;
+    }
+    this.mem.set(key, kept);
+    this.stats.bytes += kept.length;
     this.stats.entries = this.mem.size;
+    return kept;
+  }
+
+  /** A copy of `data` in the current slab, a new one when it is full; none past the bound. */
+  private store(data: Uint8Array): Uint8Array | undefined {
+    if (!this.slab || this.slabUsed + data.length > this.slab.length) {
+      const size = Math.min(Math.max(this.slabBytes, data.length), this.maxBytes - this.slabTotal);
+      if (size < data.length) return undefined;
+      this.slab = new Uint8Array(size);
+      this.slabUsed = 0;
+      this.slabTotal += size;
+    }
+    const kept = this.slab.subarray(this.slabUsed, this.slabUsed + data.length);
+    kept.set(data);
+    this.slabUsed += data.length;
+    return kept;
   }
 
   private diskPath(key: string): string {
