@@ -84,13 +84,17 @@ function bind(): Tj {
   throw new Error(unavailable);
 }
 
-/** The TurboJPEG library fast decoding uses, or undefined (and why) when there is none. */
+let found: { file: string } | { unavailable: string } | undefined;
+
+/** The TurboJPEG library the decoders use, or why there is none (looked up once: it is asked per image). */
 export function turboJpeg(): { file: string } | { unavailable: string } {
+  if (found) return found;
   try {
-    return { file: bind().file };
+    found = { file: bind().file };
   } catch (e) {
-    return { unavailable: (e as Error).message };
+    found = { unavailable: (e as Error).message };
   }
+  return found;
 }
 
 function acquire(t: Tj): unknown {
